@@ -1,0 +1,51 @@
+# The few commands the README names. Every target sets up .venv first, so `.venv/bin/scrapy` is the
+# project's Scrapy once any target has run.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= data
+SNAPSHOT ?= fixtures/snapshot
+
+.PHONY: venv test lint demo crawl bench snapshot golden clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+venv: $(BIN)/.installed
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest -q
+
+# Crawl the bundled snapshot offline (replay) into $(DATA)/.
+demo: venv
+	mkdir -p $(DATA)
+	NEWSCRAWL_REPLAY=$(SNAPSHOT) NEWSCRAWL_DATA_DIR=$(DATA) $(BIN)/scrapy crawl report_feed -a since=2000-01-01
+
+# Crawl the live site (needs internet) into $(DATA)/.
+crawl: venv
+	mkdir -p $(DATA)
+	NEWSCRAWL_DATA_DIR=$(DATA) $(BIN)/scrapy crawl report_feed
+
+bench: venv
+	$(BIN)/python bench/parse.py
+	$(BIN)/python bench/store.py
+
+# Re-render fixtures/snapshot and fixtures/snapshot-next from fixtures/generator/.
+snapshot: venv
+	$(BIN)/python -m fixtures.generator
+
+# Rewrite the golden JSON beside each snapshot page, for review with `git diff`.
+golden: venv
+	$(BIN)/python tools/regen_golden.py
+
+clean:
+	rm -rf $(VENV) $(DATA) .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""newscrawl: a polite, incremental Scrapy crawler for report.az in Azerbaijani, English and Russian."""
