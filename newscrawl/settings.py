@@ -79,3 +79,4 @@ TELNETCONSOLE_ENABLED = False  # default True: nothing should listen on a port i
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("NEWSCRAWL_LOG_LEVEL", "INFO")  # default DEBUG
+COMMANDS_MODULE = "newscrawl.commands"

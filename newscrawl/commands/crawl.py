@@ -1,0 +1,41 @@
+"""``scrapy crawl`` that checks spider arguments before anything starts and fails the exit code of a run
+that was blocked or could not reach the site, so cron and Scrapyd see the failure."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+from twisted.python.failure import Failure
+
+from newscrawl.spiders import ArgumentError
+
+if TYPE_CHECKING:
+    import argparse
+
+# Close reasons after which the process exits non-zero.
+FAILED_REASONS = frozenset({"blocked", "unreachable"})
+
+
+class Command(ScrapyCrawlCommand):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1 or self.crawler_process is None:
+            super().run(args, opts)
+            return
+        spidercls = self.crawler_process.spider_loader.load(args[0])
+        check = getattr(spidercls, "check_arguments", None)
+        if check is not None:
+            try:
+                check(**opts.spargs)
+            except ArgumentError as exc:
+                raise UsageError(str(exc), print_help=False) from None
+        crawler = self.crawler_process.create_crawler(spidercls)
+        deferred = self.crawler_process.crawl(crawler, **opts.spargs)
+        if isinstance(getattr(deferred, "result", None), Failure):
+            self.exitcode = 1
+            return
+        self.crawler_process.start()
+        reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+        if self.crawler_process.bootstrap_failed or reason in FAILED_REASONS:
+            self.exitcode = 1
