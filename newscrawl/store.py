@@ -1,0 +1,615 @@
+"""The SQLite store: its schema, its migrations and every SQL statement of the project.
+
+One store per crawler (``Store.from_crawler``), opened at start so that a locked, unwritable or foreign
+file stops the run with one sentence, committed every ``NEWSCRAWL_SQLITE_BATCH`` writes and closed on
+``engine_stopped``. The schema is described table by table in ``docs/store.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from newscrawl.items import Article, FeedEntry
+
+DEFAULT_BATCH = 100
+# Short, so that a second crawl on the same file fails at open instead of waiting behind the first.
+OPEN_BUSY_TIMEOUT_MS = 200
+# Once open, a reader (sqlite3 shell, Datasette) may hold the file briefly: wait for it.
+BUSY_TIMEOUT_MS = 10_000
+
+_CRAWLER_ATTR = "_newscrawl_store"
+
+# Everything an editor can change on the page. Not url, language or site_id (identity), not fetched_at
+# (changes on every visit): a re-fetch of an untouched page must hash the same.
+CONTENT_FIELDS: tuple[str, ...] = (
+    "title",
+    "lead",
+    "body",
+    "word_count",
+    "published_at",
+    "modified_at",
+    "category",
+    "category_slug",
+    "tags",
+    "author",
+    "image_url",
+    "images",
+    "has_video",
+    "source_agency",
+    "translations",
+)
+
+# Ordered migrations: user_version N means the first N have run. Append, never edit a released one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE stories (
+        id INTEGER PRIMARY KEY
+    );
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        story_id INTEGER NOT NULL REFERENCES stories(id),
+        site_id TEXT,
+        language TEXT NOT NULL,
+        title TEXT,
+        lead TEXT,
+        body TEXT,
+        word_count INTEGER,
+        published_at TEXT,
+        modified_at TEXT,
+        category TEXT,
+        category_slug TEXT,
+        author TEXT,
+        image_url TEXT,
+        images TEXT,
+        has_video INTEGER,
+        source_agency TEXT,
+        content_hash TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        fetched_at TEXT,
+        changed_at TEXT NOT NULL,
+        previous_hash TEXT,
+        previous_changed_at TEXT,
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX articles_site_id ON articles(site_id, language);
+    CREATE INDEX articles_story_id ON articles(story_id);
+    CREATE INDEX articles_published_at ON articles(published_at);
+    CREATE TABLE tags (
+        article_url TEXT NOT NULL REFERENCES articles(url) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        tag TEXT NOT NULL,
+        PRIMARY KEY (article_url, position)
+    );
+    CREATE INDEX tags_tag ON tags(tag);
+    CREATE TABLE translations (
+        article_url TEXT NOT NULL REFERENCES articles(url) ON DELETE CASCADE,
+        language TEXT NOT NULL,
+        url TEXT NOT NULL,
+        PRIMARY KEY (article_url, language)
+    );
+    CREATE INDEX translations_url ON translations(url);
+    CREATE TABLE url_aliases (
+        alias_url TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        first_seen TEXT NOT NULL
+    );
+    CREATE TABLE feed_entries (
+        url TEXT NOT NULL,
+        listing TEXT NOT NULL,
+        language TEXT,
+        title TEXT,
+        published_at TEXT,
+        category TEXT,
+        image_url TEXT,
+        media TEXT,
+        listing_url TEXT,
+        position INTEGER,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (url, listing)
+    );
+    CREATE INDEX feed_entries_last_seen ON feed_entries(url, last_seen);
+    CREATE TABLE gone (
+        url TEXT PRIMARY KEY,
+        title TEXT,
+        published_at TEXT,
+        status INTEGER NOT NULL,
+        seen_at TEXT NOT NULL
+    );
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        spider TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        clock TEXT,
+        args TEXT NOT NULL,
+        stats TEXT,
+        finish_reason TEXT
+    );
+    CREATE INDEX runs_spider ON runs(spider, finished_at);
+    -- External-content FTS5: the text lives once, in articles; rowid = articles.id, which an explicit
+    -- INTEGER PRIMARY KEY keeps stable across VACUUM (a bare rowid would not be).
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, body, content='articles', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+    END;
+    CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, body)
+            VALUES ('delete', old.id, old.title, old.body);
+    END;
+    CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, body ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, body)
+            VALUES ('delete', old.id, old.title, old.body);
+        INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+    END;
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_ARTICLE_COLUMNS = (
+    "url, story_id, site_id, language, title, lead, body, word_count, published_at, modified_at, "
+    "category, category_slug, author, image_url, images, has_video, source_agency, content_hash, "
+    "first_seen, last_seen, fetched_at, changed_at"
+)
+_INSERT_ARTICLE = f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES ({', '.join('?' * 22)})"
+_UPDATE_ARTICLE = (
+    "UPDATE articles SET story_id = ?, site_id = ?, language = ?, title = ?, lead = ?, body = ?, "
+    "word_count = ?, published_at = ?, modified_at = ?, category = ?, category_slug = ?, author = ?, "
+    "image_url = ?, images = ?, has_video = ?, source_agency = ?, content_hash = ?, last_seen = ?, "
+    "fetched_at = ?, previous_hash = content_hash, previous_changed_at = changed_at, changed_at = ?, "
+    "version = version + 1 WHERE url = ?"
+)
+_TABLES = ("stories", "articles", "tags", "translations", "url_aliases", "feed_entries", "gone", "runs")
+
+
+class StoreError(Exception):
+    """The store cannot be used; the message is one sentence that names the fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A finished crawl as recorded in the ``runs`` table."""
+
+    id: int
+    spider: str
+    started_at: str
+    finished_at: str | None
+    clock: str | None
+    args: dict[str, Any]
+    stats: dict[str, Any]
+    finish_reason: str | None
+
+
+def utcnow() -> str:
+    """The current UTC time as ISO 8601 with seconds, the form every ``*_seen`` column holds."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def content_hash(article: Any) -> str:
+    """Hash of an article's content fields (``CONTENT_FIELDS``), independent of when it was fetched.
+
+    >>> from newscrawl.items import Article
+    >>> a = Article(url="https://report.az/en/x/y", title="T", body="B", fetched_at="2026-01-29T17:00:00")
+    >>> b = Article(url="https://report.az/en/x/y", title="T", body="B", fetched_at="2026-01-30T09:00:00")
+    >>> content_hash(a) == content_hash(b)
+    True
+    >>> content_hash(a) == content_hash(Article(url=a.url, title="T2", body="B"))
+    False
+    """
+    adapter = ItemAdapter(article)
+    content = {field: adapter.get(field) for field in CONTENT_FIELDS}
+    encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _error_for(path: Path, exc: Exception) -> StoreError:
+    message = str(exc).lower()
+    if "locked" in message or "busy" in message:
+        return StoreError(
+            f"another crawl is writing to {path}; wait for it or set NEWSCRAWL_SQLITE to another file"
+        )
+    if "not a database" in message or "malformed" in message:
+        return StoreError(
+            f"{path} is not a SQLite database; move it aside or set NEWSCRAWL_SQLITE to another file"
+        )
+    return StoreError(
+        f"cannot write the SQLite store {path} ({exc}); "
+        "set NEWSCRAWL_SQLITE to a file in a writable directory"
+    )
+
+
+class Store:
+    """The SQLite store of one crawl: articles, stories, feed entries, aliases, 404s and runs."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path, batch_size: int = DEFAULT_BATCH) -> None:
+        self.connection = connection
+        self.path = path
+        self.batch_size = max(1, batch_size)
+        self._pending = 0
+
+    # -- opening and closing --------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, batch_size: int = DEFAULT_BATCH) -> Store:
+        """Open (creating on first use) and migrate the store at path, or raise StoreError."""
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the directory of the SQLite store {path} ({exc.strerror}); "
+                "set NEWSCRAWL_SQLITE to a file in a writable directory"
+            ) from None
+        try:
+            # Autocommit at the driver level: this class issues BEGIN/COMMIT itself to batch writes.
+            connection = sqlite3.connect(path, timeout=OPEN_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _error_for(path, exc) from None
+        store = cls(connection, path, batch_size)
+        try:
+            store._prepare()
+        except sqlite3.Error as exc:
+            connection.close()
+            raise _error_for(path, exc) from None
+        except StoreError:
+            connection.close()
+            raise
+        return store
+
+    def _prepare(self) -> None:
+        execute = self.connection.execute
+        version = int(execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {version}, newer than this newscrawl understands "
+                f"({SCHEMA_VERSION}); upgrade newscrawl or set NEWSCRAWL_SQLITE to another file"
+            )
+        execute(f"PRAGMA busy_timeout = {OPEN_BUSY_TIMEOUT_MS}")
+        # The write-lock probe: a second crawl on the same file fails here, once, before any item.
+        execute("BEGIN IMMEDIATE")
+        try:
+            version = int(execute("PRAGMA user_version").fetchone()[0])
+            for number in range(version, SCHEMA_VERSION):
+                for statement in _statements(MIGRATIONS[number]):
+                    execute(statement)
+            execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            execute("COMMIT")
+        except BaseException:
+            execute("ROLLBACK")
+            raise
+        if execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
+            raise sqlite3.OperationalError("database is locked")
+        # In WAL mode NORMAL survives a killed process; only a power cut can lose the last commits.
+        execute("PRAGMA synchronous = NORMAL")
+        execute("PRAGMA foreign_keys = ON")
+        execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Store:
+        """The crawler's one store: opened from NEWSCRAWL_SQLITE on first call, closed on engine_stopped."""
+        store: Store | None = getattr(crawler, _CRAWLER_ATTR, None)
+        if store is None:
+            settings = crawler.settings
+            path = settings.get("NEWSCRAWL_SQLITE") or "data/newscrawl.sqlite3"
+            store = cls.open(path, batch_size=settings.getint("NEWSCRAWL_SQLITE_BATCH", DEFAULT_BATCH))
+            setattr(crawler, _CRAWLER_ATTR, store)
+            # engine_stopped comes after spider_closed, so the spider can still record its run.
+            crawler.signals.connect(store.close, signal=signals.engine_stopped)
+        return store
+
+    def commit(self) -> None:
+        """Commit the open batch, if any."""
+        if self.connection.in_transaction:
+            self.connection.execute("COMMIT")
+        self._pending = 0
+
+    def close(self) -> None:
+        """Commit and close; a second call does nothing."""
+        try:
+            self.commit()
+        except sqlite3.ProgrammingError:  # already closed
+            return
+        self.connection.close()
+
+    def _write(self) -> None:
+        """Enter the batch's transaction before a write."""
+        if not self.connection.in_transaction:
+            self.connection.execute("BEGIN IMMEDIATE")
+
+    def _wrote(self) -> None:
+        self._pending += 1
+        if self._pending >= self.batch_size:
+            self.commit()
+
+    # -- articles ---------------------------------------------------------------------------------------
+
+    def _resolve(self, url: str) -> str:
+        row = self.connection.execute("SELECT url FROM url_aliases WHERE alias_url = ?", (url,)).fetchone()
+        return str(row[0]) if row else url
+
+    def upsert_article(self, article: Article | Mapping[str, Any]) -> Literal["new", "changed", "unchanged"]:
+        """Insert or update an article; keeps first_seen, and on a change the previous hash and time."""
+        adapter = ItemAdapter(article)
+        url: str = adapter["url"]
+        seen = adapter.get("fetched_at") or utcnow()
+        digest = content_hash(article)
+        execute = self.connection.execute
+        self._write()
+        row = execute("SELECT content_hash, story_id FROM articles WHERE url = ?", (url,)).fetchone()
+        if row is not None and row[0] == digest:
+            execute(
+                "UPDATE articles SET last_seen = ?, fetched_at = ? WHERE url = ?",
+                (seen, adapter.get("fetched_at"), url),
+            )
+            self._wrote()
+            return "unchanged"
+        translations: dict[str, str] = dict(adapter.get("translations") or {})
+        story_id = self._story_for(url, translations.values(), None if row is None else int(row[1]))
+        values = (
+            story_id,
+            adapter.get("site_id"),
+            adapter["language"],
+            adapter.get("title"),
+            adapter.get("lead"),
+            adapter.get("body"),
+            adapter.get("word_count"),
+            adapter.get("published_at"),
+            adapter.get("modified_at"),
+            adapter.get("category"),
+            adapter.get("category_slug"),
+            adapter.get("author"),
+            adapter.get("image_url"),
+            _json(adapter.get("images")),
+            None if adapter.get("has_video") is None else int(bool(adapter.get("has_video"))),
+            adapter.get("source_agency"),
+            digest,
+        )
+        if row is None:
+            execute(_INSERT_ARTICLE, (url, *values, seen, seen, adapter.get("fetched_at"), seen))
+        else:
+            execute(_UPDATE_ARTICLE, (*values, seen, adapter.get("fetched_at"), seen, url))
+            execute("DELETE FROM tags WHERE article_url = ?", (url,))
+            execute("DELETE FROM translations WHERE article_url = ?", (url,))
+        tags = adapter.get("tags") or ()
+        if tags:
+            self.connection.executemany(
+                "INSERT INTO tags (article_url, position, tag) VALUES (?, ?, ?)", _indexed(url, tags)
+            )
+        if translations:
+            self.connection.executemany(
+                "INSERT INTO translations (article_url, language, url) VALUES (?, ?, ?)",
+                [(url, language, other) for language, other in translations.items()],
+            )
+        self._wrote()
+        return "new" if row is None else "changed"
+
+    def _story_for(self, url: str, translations: Iterable[str], current: int | None) -> int:
+        """The story id of url: shared with its translations, merging stories that turn out to be one."""
+        execute = self.connection.execute
+        found: set[int] = set() if current is None else {current}
+        others = [self._resolve(other) for other in translations]
+        if others:
+            marks = ", ".join("?" * len(others))
+            query = f"SELECT story_id FROM articles WHERE url IN ({marks})"
+            found.update(int(r[0]) for r in execute(query, others))
+        # Articles stored earlier that named this one as their translation.
+        query = (
+            "SELECT a.story_id FROM translations t JOIN articles a ON a.url = t.article_url WHERE t.url = ?"
+        )
+        found.update(int(r[0]) for r in execute(query, (url,)))
+        if not found:
+            return int(execute("INSERT INTO stories DEFAULT VALUES").lastrowid or 0)
+        story_id = min(found)
+        merged = sorted(found - {story_id})
+        if merged:
+            marks = ", ".join("?" * len(merged))
+            execute(f"UPDATE articles SET story_id = ? WHERE story_id IN ({marks})", (story_id, *merged))
+            execute(f"DELETE FROM stories WHERE id IN ({marks})", merged)
+        return story_id
+
+    def article_hash(self, url: str) -> str | None:
+        """Content hash of the stored article at url (or at the URL it is an alias of), None if unknown."""
+        row = self.connection.execute(
+            "SELECT content_hash FROM articles WHERE url = ?", (self._resolve(url),)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def url_for_site_id(self, site_id: str, language: str | None = None) -> str | None:
+        """URL of the first stored article with this site id (within language, when given)."""
+        if language is None:
+            query = "SELECT url FROM articles WHERE site_id = ? ORDER BY id LIMIT 1"
+            row = self.connection.execute(query, (site_id,)).fetchone()
+        else:
+            query = "SELECT url FROM articles WHERE site_id = ? AND language = ? ORDER BY id LIMIT 1"
+            row = self.connection.execute(query, (site_id, language)).fetchone()
+        return None if row is None else str(row[0])
+
+    def add_alias(self, alias_url: str, url: str) -> None:
+        """Record alias_url as another address of the article at url."""
+        if alias_url == url:
+            return
+        self._write()
+        self.connection.execute(
+            "INSERT INTO url_aliases (alias_url, url, first_seen) VALUES (?, ?, ?) "
+            "ON CONFLICT (alias_url) DO UPDATE SET url = excluded.url",
+            (alias_url, self._resolve(url), utcnow()),
+        )
+        self._wrote()
+
+    def story_id(self, url: str) -> int | None:
+        """Story id of the stored article at url."""
+        row = self.connection.execute(
+            "SELECT story_id FROM articles WHERE url = ?", (self._resolve(url),)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def search(self, query: str, limit: int = 20) -> list[str]:
+        """URLs of the articles whose title or body match an FTS5 query, best match first."""
+        rows = self.connection.execute(
+            "SELECT a.url FROM articles_fts f JOIN articles a ON a.id = f.rowid "
+            "WHERE articles_fts MATCH ? ORDER BY f.rank LIMIT ?",
+            (query, limit),
+        )
+        return [str(r[0]) for r in rows]
+
+    # -- feed entries and 404s -----------------------------------------------------------------------
+
+    def has_feed_entry(self, url: str, listing: str | None) -> bool:
+        """Whether a card for url on listing is stored."""
+        row = self.connection.execute(
+            "SELECT 1 FROM feed_entries WHERE url = ? AND listing = ?", (url, listing or "")
+        ).fetchone()
+        return row is not None
+
+    def upsert_feed_entry(self, entry: FeedEntry | Mapping[str, Any]) -> Literal["new", "seen"]:
+        """Insert a card, or refresh a stored one (same url and listing) keeping its first_seen."""
+        adapter = ItemAdapter(entry)
+        url: str = adapter["url"]
+        listing: str = adapter.get("listing") or ""
+        seen = adapter.get("seen_at") or utcnow()
+        known = self.has_feed_entry(url, listing)
+        self._write()
+        self.connection.execute(
+            "INSERT INTO feed_entries (url, listing, language, title, published_at, category, image_url, "
+            "media, listing_url, position, first_seen, last_seen) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (url, listing) DO UPDATE SET language = excluded.language, title = excluded.title, "
+            "published_at = excluded.published_at, category = excluded.category, "
+            "image_url = excluded.image_url, media = excluded.media, listing_url = excluded.listing_url, "
+            "position = excluded.position, last_seen = excluded.last_seen",
+            (
+                url,
+                listing,
+                adapter.get("language"),
+                adapter.get("title"),
+                adapter.get("published_at"),
+                adapter.get("category"),
+                adapter.get("image_url"),
+                _json(adapter.get("media")),
+                adapter.get("listing_url"),
+                adapter.get("position"),
+                seen,
+                seen,
+            ),
+        )
+        self._wrote()
+        return "seen" if known else "new"
+
+    def card_is_current(self, url: str, title: str | None, published_at: str | None) -> bool:
+        """True when the article at url is stored (or gone) and its latest stored card reads the same.
+
+        Call it before the card's own FeedEntry reaches the pipelines, which store the new card.
+        """
+        execute = self.connection.execute
+        target = self._resolve(url)
+        known = execute(
+            "SELECT 1 FROM articles WHERE url = ? UNION ALL SELECT 1 FROM gone WHERE url IN (?, ?) LIMIT 1",
+            (target, url, target),
+        ).fetchone()
+        if known is None:
+            return False
+        card = execute(
+            "SELECT title, published_at FROM feed_entries WHERE url IN (?, ?) "
+            "ORDER BY last_seen DESC, rowid DESC LIMIT 1",
+            (url, target),
+        ).fetchone()
+        return card is not None and card[0] == title and card[1] == published_at
+
+    def remember_gone(self, url: str, title: str | None, published_at: str | None, status: int) -> None:
+        """Record that the article page at url answered status (a 404), with the card that linked it."""
+        self._write()
+        self.connection.execute(
+            "INSERT INTO gone (url, title, published_at, status, seen_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (url) DO UPDATE SET title = excluded.title, published_at = excluded.published_at, "
+            "status = excluded.status, seen_at = excluded.seen_at",
+            (url, title, published_at, int(status), utcnow()),
+        )
+        self._wrote()
+
+    # -- runs ---------------------------------------------------------------------------------------------
+
+    def start_run(self, spider: str, args: Mapping[str, Any], clock: str) -> int:
+        """Record the start of a crawl and return its run id (committed at once)."""
+        self._write()
+        cursor = self.connection.execute(
+            "INSERT INTO runs (spider, started_at, clock, args) VALUES (?, ?, ?, ?)",
+            (spider, utcnow(), clock, _json(dict(args))),
+        )
+        self.commit()
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, stats: Mapping[str, Any], reason: str) -> None:
+        """Record the end of a crawl with its stats and finish reason (committed at once)."""
+        self._write()
+        self.connection.execute(
+            "UPDATE runs SET finished_at = ?, stats = ?, finish_reason = ? WHERE id = ?",
+            (utcnow(), _json(dict(stats)), reason, run_id),
+        )
+        self.commit()
+
+    def previous_run(self, spider: str) -> Run | None:
+        """The latest finished run of spider."""
+        row = self.connection.execute(
+            "SELECT id, spider, started_at, finished_at, clock, args, stats, finish_reason FROM runs "
+            "WHERE spider = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+            (spider,),
+        ).fetchone()
+        if row is None:
+            return None
+        return Run(
+            id=int(row[0]),
+            spider=row[1],
+            started_at=row[2],
+            finished_at=row[3],
+            clock=row[4],
+            args=json.loads(row[5]),
+            stats=json.loads(row[6]) if row[6] else {},
+            finish_reason=row[7],
+        )
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table."""
+        execute = self.connection.execute
+        # Table names come from the fixed tuple above, never from input.
+        return {table: int(execute(f"SELECT count(*) FROM {table}").fetchone()[0]) for table in _TABLES}
+
+
+def _indexed(url: str, tags: Iterable[str]) -> list[tuple[str, int, str]]:
+    return [(url, position, tag) for position, tag in enumerate(tags)]
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (``executescript`` would commit the open transaction)."""
+    statements: list[str] = []
+    current = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
