@@ -1,8 +1,9 @@
-"""``scrapy crawl`` that checks spider arguments before anything starts and fails the exit code of a run
-that was blocked or could not reach the site, so cron and Scrapyd see the failure."""
+"""``scrapy crawl`` that checks spider arguments and the store before anything starts, and exits non-zero
+after a run that was blocked or could not reach the site, so cron and Scrapyd see the failure."""
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
@@ -10,6 +11,7 @@ from scrapy.exceptions import UsageError
 from twisted.python.failure import Failure
 
 from newscrawl.spiders import ArgumentError
+from newscrawl.store import Store, StoreError
 
 if TYPE_CHECKING:
     import argparse
@@ -30,6 +32,13 @@ class Command(ScrapyCrawlCommand):
                 check(**opts.spargs)
             except ArgumentError as exc:
                 raise UsageError(str(exc), print_help=False) from None
+        try:
+            # A locked or unwritable store stops the run here, in one sentence, not once per item.
+            Store.open(self.settings["NEWSCRAWL_SQLITE"]).close()
+        except StoreError as exc:
+            print(f"scrapy crawl: error: {exc}", file=sys.stderr)
+            self.exitcode = 1
+            return
         crawler = self.crawler_process.create_crawler(spidercls)
         deferred = self.crawler_process.crawl(crawler, **opts.spargs)
         if isinstance(getattr(deferred, "result", None), Failure):
