@@ -19,7 +19,6 @@ from scrapy.extensions.feedexport import FileFeedStorage
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
-
     from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
