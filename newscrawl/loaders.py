@@ -192,11 +192,16 @@ def to_canonical_url(value: str, loader_context: Mapping[str, Any]) -> str | Non
     'https://report.az/en/finance/x'
     >>> to_canonical_url("data:image/gif;base64,R0lGOD", {}) is None, to_canonical_url(" ", {}) is None
     (True, True)
+    >>> to_canonical_url("http://[::1/x", {}) is None
+    True
     """
     value = value.strip()
     if not value or value.startswith(("data:", "javascript:", "#")):
         return None
-    return canonical_url(value, loader_context.get("base_url") or BASE_URL)
+    try:
+        return canonical_url(value, loader_context.get("base_url") or BASE_URL)
+    except ValueError:  # unparseable, such as an unclosed IPv6 host: no URL rather than a crash
+        return None
 
 
 def last_path_segment(url: str) -> str | None:
