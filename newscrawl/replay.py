@@ -26,13 +26,34 @@ directory where another URL (``/feed`` as XML) names a file; the recorder logs a
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
 import os
 import re
-from collections.abc import Iterator
+import tempfile
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Self
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+from twisted.internet.defer import fail, succeed
 from w3lib.url import safe_url_string
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+    from scrapy.statscollectors import StatsCollector
+    from twisted.internet.defer import Deferred
+
+logger = logging.getLogger(__name__)
 
 # Content type (without parameters) -> extension; anything else is ".bin".
 _TYPE_EXTENSIONS: dict[str, str] = {
@@ -246,7 +267,7 @@ def find_file(root: Path, url: str) -> Path | None:
     return found[0] if found else None
 
 
-def iter_snapshot(root: Path) -> Iterator[tuple[str, Path]]:
+def iter_snapshot(root: Path, scheme: str = "https") -> Iterator[tuple[str, Path]]:
     """Every page of a snapshot as ``(url, file)``, sorted by file; sidecars and stray files skipped."""
     pages: list[tuple[PurePosixPath, Path]] = []
     for directory, subdirs, files in os.walk(root):
@@ -260,4 +281,269 @@ def iter_snapshot(root: Path) -> Iterator[tuple[str, Path]]:
                 pages.append((relative / name, current / name))
             # anything else is a temporary file of an interrupted write, or a file no URL maps to
     for relative_path, path in sorted(pages):
-        yield path_to_url(relative_path), path
+        yield path_to_url(relative_path, scheme), path
+
+
+# What a sidecar keeps of a response: enough to replay redirects, conditional requests and dates.
+SIDECAR_HEADERS: tuple[str, ...] = (
+    "Content-Type",
+    "Location",
+    "Last-Modified",
+    "ETag",
+    "Date",
+    "Cache-Control",
+)
+
+
+class ReplaySettingsError(ValueError):
+    """NEWSCRAWL_REPLAY or NEWSCRAWL_RECORD points at something unusable; the message names the fix."""
+
+
+def check_settings(settings: BaseSettings) -> None:
+    """Refuse, in one sentence, a replay directory that cannot be read, a record directory that cannot be
+    written, or both modes at once. Creates the record directory.
+
+    >>> from scrapy.settings import Settings
+    >>> check_settings(Settings({"NEWSCRAWL_REPLAY": "/nonexistent"}))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    newscrawl.replay.ReplaySettingsError: NEWSCRAWL_REPLAY=/nonexistent is not a directory; point it at ...
+    """
+    replay, record = settings.get("NEWSCRAWL_REPLAY") or "", settings.get("NEWSCRAWL_RECORD") or ""
+    if replay and record:
+        raise ReplaySettingsError(
+            "NEWSCRAWL_REPLAY and NEWSCRAWL_RECORD are both set; unset one (replay reads a snapshot, "
+            "record writes one)."
+        )
+    if replay:
+        if not os.path.isdir(replay):
+            raise ReplaySettingsError(
+                f"NEWSCRAWL_REPLAY={replay} is not a directory; "
+                "point it at a snapshot such as fixtures/snapshot."
+            )
+        if not os.access(replay, os.R_OK | os.X_OK):
+            raise ReplaySettingsError(
+                f"NEWSCRAWL_REPLAY={replay} is not readable; "
+                "fix its permissions or point it at another snapshot."
+            )
+    if record:
+        try:
+            os.makedirs(record, exist_ok=True)
+        except OSError as exc:
+            raise ReplaySettingsError(
+                f"NEWSCRAWL_RECORD={record} cannot be created ({exc.strerror}); "
+                "point it at a writable directory."
+            ) from None
+        if not os.access(record, os.W_OK | os.X_OK):
+            raise ReplaySettingsError(
+                f"NEWSCRAWL_RECORD={record} is not writable; point it at a writable directory."
+            )
+
+
+class ReplayAddon:
+    """Replays at full speed (no delay, no throttle, 16 requests per domain); refuses replay with record."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        check_settings(settings)
+        if settings.get("NEWSCRAWL_REPLAY"):
+            # Politeness is for the live site; a snapshot on disk has nobody to be polite to.
+            settings.set("DOWNLOAD_DELAY", 0, priority="spider")
+            settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
+            settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="spider")
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    return next((value for key, value in headers.items() if key.lower() == name.lower()), None)
+
+
+class ReplayDownloadHandler:
+    """Answers http(s) requests from the NEWSCRAWL_REPLAY directory, or hands them to Scrapy's HTTP/1.1
+    handler when it is empty."""
+
+    lazy = False  # built when the crawl starts, so a bad directory shows up before the first request
+
+    def __init__(self, crawler: Crawler, root: Path | None) -> None:
+        self._stats = crawler.stats
+        self._root = root
+        self._live = None if root else HTTP11DownloadHandler.from_crawler(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        replay = crawler.settings.get("NEWSCRAWL_REPLAY") or ""
+        if replay:
+            try:
+                check_settings(crawler.settings)
+            except ReplaySettingsError as exc:
+                # Scrapy turns NotConfigured into a per-request NotSupported that carries this sentence;
+                # ReplayAddon normally stops the crawl before this point.
+                logger.error("%s", exc)
+                raise NotConfigured(str(exc)) from None
+        return cls(crawler, Path(replay) if replay else None)
+
+    def download_request(self, request: Request, spider: Spider) -> Deferred[Response]:
+        if self._live is not None:
+            return self._live.download_request(request, spider)
+        assert self._root is not None
+        try:
+            return succeed(self._replay(self._root, request))
+        except ReplayPathError as exc:
+            return fail(exc)
+
+    def _replay(self, root: Path, request: Request) -> Response:
+        path = find_file(root, request.url)
+        if path is None:
+            self._inc("newscrawl/replay/missing")
+            logger.debug("Not in the snapshot, answering 404: %s", request.url)
+            return Response(url=request.url, status=404, body=b"", flags=["replay"])
+        self._inc("newscrawl/replay/hit")
+        status, headers = 200, {"Content-Type": EXTENSION_TYPES[split_extension(path.name)[1]]}
+        sidecar = sidecar_path(root, request.url)
+        if sidecar.is_file():
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+            status, headers = int(meta["status"]), dict(meta["headers"])
+        scrapy_headers = Headers(headers)
+        body = path.read_bytes()
+        respcls = responsetypes.from_args(
+            headers=scrapy_headers, url=request.url, filename=path.name, body=body
+        )
+        return respcls(url=request.url, status=status, headers=scrapy_headers, body=body, flags=["replay"])
+
+    def _inc(self, key: str) -> None:
+        if self._stats is not None:
+            self._stats.inc_value(key)
+
+    def close(self) -> Deferred[None] | None:
+        return self._live.close() if self._live is not None else None
+
+
+def decode_body(body: bytes, content_encoding: str) -> tuple[bytes, str]:
+    """The body with its gzip, deflate and br (when brotli is installed) encodings undone, and whatever
+    encoding could not be undone (a missing codec or a corrupt body), to be kept with the raw body.
+
+    >>> import gzip, zlib
+    >>> decode_body(gzip.compress(b"<p>x</p>"), "gzip")
+    (b'<p>x</p>', '')
+    >>> decode_body(zlib.compress(gzip.compress(b"ok")), "gzip, deflate")
+    (b'ok', '')
+    >>> decode_body(b"plain", "identity")
+    (b'plain', '')
+    >>> decode_body(b"not gzip", "gzip")
+    (b'not gzip', 'gzip')
+    """
+    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+    # Codings are listed in the order the server applied them.
+    while codings:
+        try:
+            decoded = _DECODERS[codings[-1]](body)
+        except (KeyError, OSError, ValueError, zlib.error, EOFError):
+            break
+        body, codings = decoded, codings[:-1]
+    return body, ", ".join(codings)
+
+
+def _gunzip(body: bytes) -> bytes:
+    out = []
+    while body:
+        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out.append(decompressor.decompress(body))
+        body = decompressor.unused_data.lstrip(b"\x00")  # another member, or padding some servers add
+    return b"".join(out)
+
+
+def _inflate(body: bytes) -> bytes:
+    try:
+        return zlib.decompress(body)
+    except zlib.error:
+        return zlib.decompress(body, -zlib.MAX_WBITS)  # "deflate" sent raw, without the zlib header
+
+
+_DECODERS: dict[str, Callable[[bytes], bytes]] = {
+    "identity": lambda body: body,
+    "gzip": _gunzip,
+    "x-gzip": _gunzip,
+    "deflate": _inflate,
+}
+try:
+    import brotli
+
+    _DECODERS["br"] = brotli.decompress
+except ImportError:  # Scrapy asks for br only when brotli is installed
+    pass
+
+
+class RecordMiddleware:
+    """Writes every response (3xx and 4xx included) into NEWSCRAWL_RECORD in the snapshot layout."""
+
+    # Runs at 950, nearer the downloader than RedirectMiddleware (600), so it sees redirects; that is also
+    # before HttpCompressionMiddleware (590) decodes bodies, hence decode_body.
+
+    def __init__(self, root: Path, stats: StatsCollector | None) -> None:
+        self._root = root
+        self._stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        record = crawler.settings.get("NEWSCRAWL_RECORD") or ""
+        if not record:
+            raise NotConfigured("NEWSCRAWL_RECORD is not set")
+        check_settings(crawler.settings)
+        return cls(Path(record), crawler.stats)
+
+    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+        try:
+            self.save(response)
+        except ReplayPathError as exc:
+            self._inc("newscrawl/record/refused")
+            logger.warning("Not recorded: %s", exc)
+        except OSError as exc:
+            self._inc("newscrawl/record/failed")
+            logger.warning("Not recorded: %s: %s", response.url, exc)
+        else:
+            self._inc("newscrawl/record/saved")
+        return response
+
+    def save(self, response: Response) -> Path:
+        """Write the page and its sidecar; returns the page file."""
+        raw_headers = {
+            name: value.decode("latin-1")
+            for name in SIDECAR_HEADERS
+            if (value := response.headers.get(name)) is not None
+        }
+        encoding = (response.headers.get("Content-Encoding") or b"").decode("latin-1")
+        body, left = decode_body(response.body, encoding)
+        if left:
+            raw_headers["Content-Encoding"] = left  # replayed as sent; HttpCompressionMiddleware decodes it
+        content_type = _header(raw_headers, "Content-Type") or "application/octet-stream"
+        relative = url_to_path(response.url, content_type)
+        page = _inside(self._root, relative)
+        stem_name = page.name[: -len(relative.suffix)]
+        for extension in EXTENSION_TYPES:
+            other = page.with_name(stem_name + extension)
+            if other != page and other.is_file():
+                other.unlink()  # the URL changed content type: one file per URL
+        meta = {
+            "url": response.url,
+            "status": response.status,
+            "headers": raw_headers,
+            "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        _write_atomic(page, body)
+        _write_atomic(sidecar_path(self._root, response.url), json.dumps(meta, indent=1).encode())
+        return page
+
+    def _inc(self, key: str) -> None:
+        if self._stats is not None:
+            self._stats.inc_value(key)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Same directory, so os.replace is atomic; the ".tmp" suffix keeps a leftover out of iter_snapshot.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:100]}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
