@@ -49,12 +49,15 @@ PROMO_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"subscribe to (?:our|report)\b",
         r"join (?:us|our)\b.*\b(?:telegram|whatsapp|channel)",
         r"source:",
+        r"read (?:also|more):",
         r"mənbə:",
         r"(?:“?report”?(?:['’]?un)?\s+)?telegram kanal",
         r"bizi .*izləyin",
         r"abunə olun",
+        r"(?:həmçinin )?oxu(?:yun)?:",
         r"источник:",
         r"подписывайтесь\b",
+        r"читайте (?:также|еще|ещё):",
         r"читайте (?:нас|report) в\b",
     )
 )
@@ -64,6 +67,8 @@ def is_promo(line: str) -> bool:
     """Whether a cleaned paragraph is a promo/share/source line rather than article text.
 
     >>> [is_promo(x) for x in ("Follow us on Telegram", "Mənbə: APA", "Источник: ТАСС")]
+    [True, True, True]
+    >>> [is_promo(x) for x in ("Read also: CBA keeps rate", "Həmçinin oxu: ...", "Читайте также: ...")]
     [True, True, True]
     >>> is_promo("“Report”un Telegram kanalına abunə olun"), is_promo("Подписывайтесь на наш канал")
     (True, True)
@@ -132,20 +137,31 @@ def word_count(text: str) -> int:
 _QUOTES = "“”„«»\"'‘’"
 # Attribution lines. en: "..., Report informs via Yonhap News Agency." az: "“Report” “Yonhap”
 # agentliyinə istinadən xəbər verir." ru: "..., сообщает Report со ссылкой на агентство Yonhap."
-# A line naming Report alone ("Report informs.", "“Report” xəbər verir", "сообщает Report") means
-# Report is the source.
-_AGENCY_EN = re.compile(r"\bReport informs\b(?:,?\s+(?:via|citing|referring to)\s+(?P<agency>[^.,;]+))?")
+# The agency is the outlet whose story Report relays. In English "via" names it, while "Report
+# informs, citing the Foreign Ministry" is Report's own story quoting a source. Azerbaijani
+# "istinadən" and Russian "со ссылкой на" serve both meanings, so there the referent counts as an
+# agency only when it is named as an outlet (agentlik, qəzet, агентство, газета ...) or is a bare
+# Latin-script name (Reuters, Bloomberg). Everything else that credits Report ("Report informs.",
+# "“Report”a ... məlumat verilib", "“Report”un Cənub bürosu", "сообщает Report") gives "".
+_AGENCY_EN = re.compile(
+    r"\bReport(?:['’]s [\w ]+? bureau)? informs\b(?: via (?:the )?(?P<agency>.+?)(?:\.?\s*$|[,;]|\.\s))?"
+)
 _AGENCY_AZ = re.compile(
     r"Report[”\"»]?(?:['’]?(?:a|ə|un|ün))?\s+"
     r"(?:(?P<agency>[^.,;]+?)\s+istinadən\s+)?xəbər\s+ver(?:ir|ib)"
+    r"|Report[”\"»]?['’]?(?:a\s[^.]*(?:məlumat verilib|bildirilib|açıqlanıb)|un\s+[\w-]+\s+bürosu)"
 )
 _AGENCY_RU = re.compile(
     r"(?:сообщает|передает|передаёт)\s+Report\b(?:,?\s+со\s+ссылкой\s+на\s+(?P<agency>[^.,;]+))?"
+    r"|Report\s+(?:сообщили|рассказали)|корреспондент\w*\s+Report"
 )
 # "agentliyinə" (possessive + dative) -> "agentliyi": the suffix "-na/-nə" is dropped; "Reuters-ə",
 # "APA-ya" lose the dative after the hyphen or apostrophe.
 _AZ_DATIVE = re.compile(r"(?:(?<=[iıuü])n[aə]|[-'’](?:y?[aə]))$")
-_RU_ACCUSATIVE = {"газету": "газета", "службу": "служба", "пресс-службу": "пресс-служба"}
+_AZ_OUTLETS = ("agentliyi", "qəzeti", "nəşri", "saytı", "portalı", "telekanalı", "jurnalı", "radiosu")
+_RU_ACCUSATIVE = {"газету": "газета", "службу": "служба"}
+_RU_OUTLETS = ("агентство", "информагентство", "газета", "издание", "телеканал", "портал", "сайт", "журнал")
+_LATIN_NAME = re.compile(r"^[A-Z][\w&.-]*(?: [A-Z][\w&.-]*)*$")
 
 
 def source_agency(text: str) -> str | None:
@@ -156,16 +172,35 @@ def source_agency(text: str) -> str | None:
 
     >>> source_agency("... officials said Thursday, Report informs via Yonhap News Agency.")
     'Yonhap News Agency'
+    >>> source_agency("... against the country, Report informs via the UK Mission to the OSCE.")
+    'UK Mission to the OSCE'
     >>> source_agency("The ministry said this, Report informs.")
     ''
+    >>> source_agency("..., Report informs, citing the Foreign Ministry.")
+    ''
+    >>> source_agency("The parliament approved it, Report's Georgian bureau informs.")
+    ''
+
     >>> source_agency("Bu barədə “Report” “Yonhap” agentliyinə istinadən xəbər verir.")
     'Yonhap agentliyi'
     >>> source_agency("“Report” xəbər verir ki, nazir Bakıya gəlib.")
+    ''
+    >>> source_agency("“Report” Reuters-ə istinadən xəbər verir.")
+    'Reuters'
+    >>> source_agency("Bu barədə “Report”a FHN-dən bildirilib.")
+    ''
+    >>> source_agency("“Report” agentliyin hesabatına istinadən xəbər verir.")  # a document, not an outlet
     ''
     >>> source_agency("Об этом сообщает Report со ссылкой на агентство «Рёнхап».")
     'агентство Рёнхап'
     >>> source_agency("Об этом сообщает Report со ссылкой на газету «Известия».")
     'газета Известия'
+    >>> source_agency("Об этом сообщает Report со ссылкой на Reuters.")
+    'Reuters'
+    >>> source_agency("Как сообщает Report, ...")
+    ''
+    >>> source_agency("Об этом сообщает Report со ссылкой на пресс-службу министерства.")
+    ''
     >>> source_agency("Министр прибыл в Вашингтон.") is None
     True
     """
@@ -177,11 +212,16 @@ def source_agency(text: str) -> str | None:
         if agency is None:
             return ""
         words = [word.strip(_QUOTES) for word in agency.split()]
+        words = [word for word in words if word]
         if pattern is _AGENCY_AZ and words:
             words[-1] = _AZ_DATIVE.sub("", words[-1])
+            if words[-1] not in _AZ_OUTLETS and not _LATIN_NAME.match(" ".join(words)):
+                return ""
         if pattern is _AGENCY_RU and words:
             words[0] = _RU_ACCUSATIVE.get(words[0].lower(), words[0])
-        return " ".join(word for word in words if word)
+            if words[0].lower() not in _RU_OUTLETS and not _LATIN_NAME.match(" ".join(words)):
+                return ""
+        return " ".join(words)
     return None
 
 

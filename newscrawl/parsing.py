@@ -115,7 +115,7 @@ def parse_article(
     loader.add_value("modified_at", _strings(page.ld_article.get("dateModified"), *modified))
 
     _add_category(loader, response, page, url)
-    _add_body(loader, response, page)
+    has_body_markup = _add_body(loader, response, page)
 
     loader.add_value("tags", [_text(node) for node in response.css(TAGS)] or response.css(META_TAGS).getall())
     loader.add_value("tags", [_text(node) for node in response.css(OLD_TAGS)])
@@ -129,6 +129,8 @@ def parse_article(
     loader.add_value("fetched_at", fetched_at)
 
     article: Article = loader.load_item()
+    if has_body_markup and article.images is None:
+        article.images = []  # the body was read and holds no image: known, not missing
     if stats is not None:
         for name in _ARTICLE_FIELDS:
             if getattr(article, name) is None:
@@ -148,13 +150,14 @@ def _add_category(loader: ArticleLoader, response: TextResponse, page: _Page, ur
     loader.add_value("category_slug", _strings(*old.xpath("@href").getall(), _category_url_of(url)))
 
 
-def _add_body(loader: ArticleLoader, response: TextResponse, page: _Page) -> None:
+def _add_body(loader: ArticleLoader, response: TextResponse, page: _Page) -> bool:
+    """Adds body, lead, word_count, source_agency, images, has_video; whether body markup was read."""
     containers = response.css(BODY) or response.css(OLD_BODY)
     paragraphs = body_paragraphs(_text(p) for p in containers.xpath(PARAGRAPHS))
     if not paragraphs and isinstance(page.ld_article.get("articleBody"), str):
         paragraphs = body_paragraphs(page.ld_article["articleBody"].split("\n"))
     if not paragraphs:
-        return
+        return False
     body = "\n\n".join(paragraphs)
     loader.add_value("body", paragraphs)
     loader.add_value("lead", first_paragraph(body))
@@ -163,6 +166,7 @@ def _add_body(loader: ArticleLoader, response: TextResponse, page: _Page) -> Non
     if containers:
         loader.add_value("images", _image_src(containers.xpath(INLINE_IMAGES), every=True))
         loader.add_value("has_video", bool(containers.xpath(VIDEO)))
+    return bool(containers)
 
 
 def parse_cards(response: TextResponse, *, listing: str, seen_at: str | None = None) -> list[FeedEntry]:
