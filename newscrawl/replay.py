@@ -484,7 +484,7 @@ class RecordMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         record = crawler.settings.get("NEWSCRAWL_RECORD") or ""
         if not record:
-            raise NotConfigured("NEWSCRAWL_RECORD is not set")
+            raise NotConfigured  # without a message: Scrapy would warn about it on every live crawl
         check_settings(crawler.settings)
         return cls(Path(record), crawler.stats)
 

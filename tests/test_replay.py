@@ -240,7 +240,7 @@ class Probe(scrapy.Spider):
         "LOG_LEVEL": "DEBUG",
     }
 
-    def start_requests(self):
+    async def start(self):
         self.seen = {}
         for key, url, meta in json.loads(os.environ["PROBES"]):
             yield scrapy.Request(
