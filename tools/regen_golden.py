@@ -52,7 +52,9 @@ def expected_value(url: str, body: bytes, fetched_at: str) -> Any:
     listing = listing_for(url)
     if listing is None:
         return None
-    entries = parse_cards(response, listing=listing, seen_at=fetched_at) + parse_sidebar(response, seen_at=fetched_at)
+    entries = parse_cards(response, listing=listing, seen_at=fetched_at) + parse_sidebar(
+        response, seen_at=fetched_at
+    )
     return [as_dict(entry) for entry in entries]
 
 
