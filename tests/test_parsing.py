@@ -285,6 +285,18 @@ def test_broken_json_ld_is_ignored(seed_response: HtmlResponse) -> None:
     assert article.title == SEED_TITLE and article.author is None
 
 
+def test_body_text_skips_comments_scripts_and_tweets() -> None:
+    page = (
+        '<h1 class="section-title">T</h1><div class="news-detail__desc">'
+        "<p>One<!-- editor note --> <b>two</b><br>three<script>var x = 1;</script>.</p>"
+        '<blockquote class="twitter-tweet"><p>tweet</p></blockquote><p>Four.</p>'
+        '<div class="tags"><a href="/en/tags/x">x</a></div></div>'
+    )
+    article = parse_article(response_for(SEED_URL, page.encode()))
+    assert article.body == "One two three.\n\nFour."
+    assert article.tags == ["x"] and article.has_video is False and article.images == []
+
+
 def test_empty_fragment_ends_a_listing() -> None:
     response = response_for("https://report.az/infinity/index?date=2026-01-01+00%3A00%3A00&oldest=1", b"")
     assert parse_cards(response, listing="feed") == []
