@@ -143,9 +143,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX runs_spider ON runs(spider, finished_at);
     -- External-content FTS5: the text lives once, in articles; rowid = articles.id, which an explicit
-    -- INTEGER PRIMARY KEY keeps stable across VACUUM (a bare rowid would not be).
+    -- INTEGER PRIMARY KEY keeps stable across VACUUM (a bare rowid would not be). content="articles" in
+    -- double quotes is the form Datasette looks for to offer its search box.
     CREATE VIRTUAL TABLE articles_fts USING fts5(
-        title, body, content='articles', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+        title, body, content="articles", content_rowid="id", tokenize="unicode61 remove_diacritics 2"
     );
     CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
         INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, new.title, new.body);

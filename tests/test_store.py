@@ -348,6 +348,15 @@ def test_fts_finds_a_word_of_a_body_and_follows_updates(store: Store) -> None:
     assert store.search("friday") == [EN]
 
 
+def test_datasette_finds_the_search_index(store: Store) -> None:
+    # The query Datasette (datasette/utils/__init__.py, detect_fts_sql) runs to offer ?_search= on a table.
+    found = store.connection.execute(
+        "SELECT name FROM sqlite_master WHERE rootpage = 0 AND "
+        "sql LIKE '%VIRTUAL TABLE%USING FTS%content=\"articles\"%'"
+    ).fetchall()
+    assert found == [("articles_fts",)]
+
+
 def test_counts(store: Store) -> None:
     store.upsert_article(article(translations={"az": AZ}))
     store.upsert_feed_entry(card())
