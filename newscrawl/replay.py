@@ -20,6 +20,18 @@ url, fetched_at and the headers in ``SIDECAR_HEADERS``). No host is called ``.me
 never collides with a page. Hand-made pages have no sidecar and replay as 200 with the content type
 of their extension. Files outside a host directory (``SNAPSHOT.json``) are not pages.
 
+Components, wired in settings.py:
+
+- :class:`ReplayDownloadHandler` (``DOWNLOAD_HANDLERS`` for http and https) answers every request from
+  ``NEWSCRAWL_REPLAY`` (a missing page is an empty 404) and nothing reaches the network; with the
+  setting empty it is Scrapy's HTTP/1.1 handler.
+- :class:`ReplayAddon` (``ADDONS``) drops the politeness delays while replaying and refuses
+  ``NEWSCRAWL_REPLAY`` and ``NEWSCRAWL_RECORD`` together; a bad directory stops the crawl at start.
+- :class:`RecordMiddleware` (``DOWNLOADER_MIDDLEWARES``, 950) writes every response of a live crawl
+  into ``NEWSCRAWL_RECORD``, bodies decoded, files replaced atomically.
+
+Replay ignores the method and body of a request: the site is crawled with GET only.
+
 Known limit: a URL whose inner segment ends in one of the extensions (``/feed.xml/x``) names a
 directory where another URL (``/feed`` as XML) names a file; the recorder logs and skips the second.
 """
@@ -33,7 +45,7 @@ import os
 import re
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Self
@@ -351,10 +363,6 @@ class ReplayAddon:
             settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="spider")
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    return next((value for key, value in headers.items() if key.lower() == name.lower()), None)
-
-
 class ReplayDownloadHandler:
     """Answers http(s) requests from the NEWSCRAWL_REPLAY directory, or hands them to Scrapy's HTTP/1.1
     handler when it is empty."""
@@ -512,7 +520,7 @@ class RecordMiddleware:
         body, left = decode_body(response.body, encoding)
         if left:
             raw_headers["Content-Encoding"] = left  # replayed as sent; HttpCompressionMiddleware decodes it
-        content_type = _header(raw_headers, "Content-Type") or "application/octet-stream"
+        content_type = raw_headers.get("Content-Type", "application/octet-stream")
         relative = url_to_path(response.url, content_type)
         page = _inside(self._root, relative)
         stem_name = page.name[: -len(relative.suffix)]

@@ -85,7 +85,7 @@ ROUND_TRIP = [
     "https://report.az/maliyye-xeberleri/az%C9%99rbaycan%C4%B1n-neft-g%C9%99lirl%C9%99ri-art%C4%B1b1",
     "https://report.az/a//b",
     "https://report.az/.well-known/security.txt",
-    "https://report.az/a%40b@c?d@e",
+    "https://report.az/a%40b?c@d",
     "https://report.az/?q=1",
     "https://report.az/archive/2026/01/29",
     "http://127.0.0.1:8123/en/",
@@ -98,7 +98,7 @@ def test_round_trip(url: str, content_type: str) -> None:
     path = url_to_path(url, content_type)
     assert not path.is_absolute()
     assert ".." not in path.parts
-    assert path_to_url(path, scheme=url.split(":", 1)[0]) == url.replace("@c", "%40c")
+    assert path_to_url(path, scheme=url.split(":", 1)[0]) == url
 
 
 def test_distinct_urls_get_distinct_files() -> None:
