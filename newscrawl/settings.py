@@ -15,11 +15,14 @@ NEWSPIDER_MODULE = "newscrawl.spiders"
 # Where the crawler writes: the SQLite store and the JSON Lines exports.
 NEWSCRAWL_DATA_DIR = os.environ.get("NEWSCRAWL_DATA_DIR", "data")
 NEWSCRAWL_SQLITE = os.environ.get("NEWSCRAWL_SQLITE", os.path.join(NEWSCRAWL_DATA_DIR, "newscrawl.sqlite3"))
+NEWSCRAWL_SQLITE_BATCH = 100  # the store commits every N items and at close
 
 # Replay answers every request from a snapshot directory (see fixtures/README.md); record writes every
 # response of a live crawl into the same layout. Both empty by default: a plain live crawl.
 NEWSCRAWL_REPLAY = os.environ.get("NEWSCRAWL_REPLAY", "")
 NEWSCRAWL_RECORD = os.environ.get("NEWSCRAWL_RECORD", "")
+# Under replay, drops the delay and raises concurrency: nothing is fetched from the live site.
+ADDONS = {"newscrawl.replay.ReplayAddon": 0}
 
 # Identify the crawler and say where to complain.
 NEWSCRAWL_CONTACT_URL = os.environ.get("NEWSCRAWL_CONTACT_URL", "https://github.com/newscrawl/newscrawl")
@@ -74,9 +77,12 @@ FEEDS = {
     },
 }
 FEED_EXPORT_ENCODING = "utf-8"  # default None (\u escapes)
+FEED_STORAGES = {  # default: Scrapy's FileFeedStorage, whose buffered writes can leave a torn line
+    "": "newscrawl.feeds.LineSafeFileFeedStorage",
+    "file": "newscrawl.feeds.LineSafeFileFeedStorage",
+}
 
 TELNETCONSOLE_ENABLED = False  # default True: nothing should listen on a port it does not need
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("NEWSCRAWL_LOG_LEVEL", "INFO")  # default DEBUG
 COMMANDS_MODULE = "newscrawl.commands"

@@ -10,6 +10,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from twisted.python.failure import Failure
 
+from newscrawl.replay import ReplaySettingsError, check_settings
 from newscrawl.spiders import ArgumentError
 from newscrawl.store import Store, StoreError
 
@@ -33,9 +34,11 @@ class Command(ScrapyCrawlCommand):
             except ArgumentError as exc:
                 raise UsageError(str(exc), print_help=False) from None
         try:
-            # A locked or unwritable store stops the run here, in one sentence, not once per item.
+            # A bad snapshot directory or a locked or unwritable store stops the run here, in one
+            # sentence, not in a traceback or once per item.
+            check_settings(self.settings)
             Store.open(self.settings["NEWSCRAWL_SQLITE"]).close()
-        except StoreError as exc:
+        except (ReplaySettingsError, StoreError) as exc:
             print(f"scrapy crawl: error: {exc}", file=sys.stderr)
             self.exitcode = 1
             return

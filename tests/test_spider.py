@@ -1,0 +1,153 @@
+"""The report_feed spider end to end: real crawls (subprocesses) replaying the bundled snapshot."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse
+
+from newscrawl.replay import iter_snapshot
+from newscrawl.site import canonical_url
+from newscrawl.spiders import ArgumentError
+from newscrawl.spiders.report_feed import Arguments, ReportFeedSpider
+from newscrawl.store import Run, Store
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAPSHOT = ROOT / "fixtures" / "snapshot"
+SNAPSHOT_NEXT = ROOT / "fixtures" / "snapshot-next"
+
+
+def crawl(data: Path, snapshot: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "NEWSCRAWL_REPLAY": str(snapshot),
+        "NEWSCRAWL_DATA_DIR": str(data),
+        "NEWSCRAWL_SQLITE": str(data / "newscrawl.sqlite3"),
+        "NEWSCRAWL_PROGRESS_INTERVAL": "0",
+        "SCRAPY_SETTINGS_MODULE": "newscrawl.settings",
+    }
+    command = [sys.executable, "-m", "scrapy", "crawl", "report_feed"]
+    for arg in args:
+        command += ["-a", arg]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def read_jsonl(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def last_run(data: Path) -> Run:
+    store = Store.open(data / "newscrawl.sqlite3")
+    try:
+        run = store.previous_run("report_feed")
+    finally:
+        store.close()
+    assert run is not None
+    return run
+
+
+def manifest(snapshot: Path) -> dict[str, list[str]]:
+    return json.loads((snapshot / "SNAPSHOT.json").read_text(encoding="utf-8"))
+
+
+def snapshot_pages(snapshot: Path) -> tuple[set[str], set[str]]:
+    """Canonical URLs of the article pages and of the cards on listing pages of a snapshot."""
+    articles, cards = set(), set()
+    for url, path in iter_snapshot(snapshot):
+        if path.suffix != ".html":
+            continue
+        response = HtmlResponse(url=url, body=path.read_bytes(), encoding="utf-8")
+        if response.css("div.news-detail__desc, div.editor-body"):
+            articles.add(canonical_url(url))
+        for href in response.css("div.index-post-block a.news__item::attr(href)").getall():
+            cards.add(canonical_url(response.urljoin(href)))
+    return articles, cards
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("full")
+    result = crawl(data, SNAPSHOT, "since=2000-01-01")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return data
+
+
+def test_every_article_exactly_once(full_run: Path) -> None:
+    articles, _ = snapshot_pages(SNAPSHOT)
+    urls = [item["url"] for item in read_jsonl(full_run / "articles.jsonl")]
+    assert len(urls) == len(set(urls))
+    assert set(urls) == articles
+
+
+def test_every_card_is_a_feed_entry(full_run: Path) -> None:
+    _, cards = snapshot_pages(SNAPSHOT)
+    entries = read_jsonl(full_run / "feed_entries.jsonl")
+    assert {entry["url"] for entry in entries} >= cards
+    keys = [(entry["url"], entry["listing"]) for entry in entries]
+    assert len(keys) == len(set(keys))
+
+
+def test_missing_pages_survived_and_counted(full_run: Path) -> None:
+    missing = set(manifest(SNAPSHOT)["missing"])
+    run = last_run(full_run)
+    stats = run.stats
+    assert missing
+    assert run.finish_reason == "finished"
+    assert stats["newscrawl/replay/missing"] == len(missing)
+    assert stats["newscrawl/articles/http_404"] == len(missing)
+    assert stats["newscrawl/articles/requested"] == len(snapshot_pages(SNAPSHOT)[0]) + len(missing)
+    assert not any(key.startswith("spider_exceptions") for key in stats)
+
+
+def test_incremental_runs_fetch_only_new_and_changed(tmp_path: Path) -> None:
+    first = crawl(tmp_path, SNAPSHOT, "since=2000-01-01")
+    assert first.returncode == 0, first.stderr[-3000:]
+    articles_before = len(read_jsonl(tmp_path / "articles.jsonl"))
+
+    second = crawl(tmp_path, SNAPSHOT_NEXT)
+    assert second.returncode == 0, second.stderr[-3000:]
+    expected = set(manifest(SNAPSHOT_NEXT)["new"]) | set(manifest(SNAPSHOT_NEXT)["changed"])
+    stats = last_run(tmp_path).stats
+    assert stats["newscrawl/articles/requested"] == len(expected)
+    assert stats["newscrawl/articles/skipped_known"] > 0
+    new_lines = read_jsonl(tmp_path / "articles.jsonl")[articles_before:]
+    assert {item["url"] for item in new_lines} == expected
+
+    third = crawl(tmp_path, SNAPSHOT_NEXT)
+    assert third.returncode == 0, third.stderr[-3000:]
+    stats = last_run(tmp_path).stats
+    assert stats.get("newscrawl/articles/requested", 0) == 0
+    assert stats["newscrawl/feed_entries"] > 0
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("lang=de", "lang must be a comma list of az, en, ru"),
+        ("categories=sport", "categories must be all, none or a comma list"),
+        ("since=yesterday", "since must be an ISO date or datetime"),
+        ("max_pages=0", "max_pages must be a whole number of at least 1"),
+    ],
+)
+def test_bad_argument_stops_with_one_sentence(tmp_path: Path, argument: str, message: str) -> None:
+    result = crawl(tmp_path, SNAPSHOT, argument)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "articles.jsonl").exists()
+
+
+def test_arguments_defaults_and_scrapyd_extras() -> None:
+    args = ReportFeedSpider.check_arguments(_job="abc", setting="X=1")
+    assert args.languages == ("az", "en", "ru")
+    assert args.categories is None
+    assert args.since is None
+    assert args.max_pages > 0
+    assert Arguments.parse(categories="none").categories == frozenset()
+    with pytest.raises(ArgumentError):
+        Arguments.parse(lang="en", categories="drugie-strany")
