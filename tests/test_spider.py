@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -22,7 +26,7 @@ SNAPSHOT = ROOT / "fixtures" / "snapshot"
 SNAPSHOT_NEXT = ROOT / "fixtures" / "snapshot-next"
 
 
-def crawl(data: Path, snapshot: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def crawl_command(data: Path, snapshot: Path, *args: str) -> tuple[list[str], dict[str, str]]:
     env = {
         **os.environ,
         "NEWSCRAWL_REPLAY": str(snapshot),
@@ -33,7 +37,12 @@ def crawl(data: Path, snapshot: Path, *args: str) -> subprocess.CompletedProcess
     }
     command = [sys.executable, "-m", "scrapy", "crawl", "report_feed"]
     for arg in args:
-        command += ["-a", arg]
+        command += ["-s", arg[3:]] if arg.startswith("-s ") else ["-a", arg]
+    return command, env
+
+
+def crawl(data: Path, snapshot: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command, env = crawl_command(data, snapshot, *args)
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -151,3 +160,41 @@ def test_arguments_defaults_and_scrapyd_extras() -> None:
     assert Arguments.parse(categories="none").categories == frozenset()
     with pytest.raises(ArgumentError):
         Arguments.parse(lang="en", categories="drugie-strany")
+
+
+def stored_articles(data: Path) -> list[str]:
+    path = data / "newscrawl.sqlite3"
+    if not path.exists():
+        return []
+    with closing(sqlite3.connect(path, timeout=5)) as db:
+        try:
+            return [row[0] for row in db.execute("SELECT url FROM articles")]
+        except sqlite3.OperationalError:  # schema not created yet
+            return []
+
+
+def test_killed_halfway_then_run_again(tmp_path: Path) -> None:
+    articles, _ = snapshot_pages(SNAPSHOT)
+    # Slowed down and committing often, so the kill lands mid-crawl with part of the work stored.
+    slow = ("-s DOWNLOAD_DELAY=0.05", "-s CONCURRENT_REQUESTS=1", "-s NEWSCRAWL_SQLITE_BATCH=5")
+    command, env = crawl_command(tmp_path, SNAPSHOT, "since=2000-01-01", *slow)
+    with (tmp_path / "first.log").open("wb") as log:
+        first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while len(stored_articles(tmp_path)) < 10 and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert first.poll() is None, (tmp_path / "first.log").read_text()
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=60)
+    assert 0 < len(stored_articles(tmp_path)) < len(articles)
+
+    second = crawl(tmp_path, SNAPSHOT, "since=2000-01-01")
+    assert second.returncode == 0, second.stderr[-3000:]
+    urls = stored_articles(tmp_path)
+    assert len(urls) == len(set(urls))
+    assert set(urls) == articles
+    for name in ("articles.jsonl", "feed_entries.jsonl"):
+        lines = (tmp_path / name).read_bytes().split(b"\n")
+        assert lines[-1] == b""  # ends in a newline: no torn last line
+        for line in lines[:-1]:
+            json.loads(line)
