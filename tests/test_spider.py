@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -15,8 +16,8 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
-from newscrawl.replay import iter_snapshot
-from newscrawl.site import canonical_url
+from newscrawl.replay import iter_snapshot, sidecar_path
+from newscrawl.site import LANGUAGES, SITE, canonical_url
 from newscrawl.spiders import ArgumentError
 from newscrawl.spiders.report_feed import Arguments, ReportFeedSpider
 from newscrawl.store import Run, Store
@@ -198,3 +199,35 @@ def test_killed_halfway_then_run_again(tmp_path: Path) -> None:
         assert lines[-1] == b""  # ends in a newline: no torn last line
         for line in lines[:-1]:
             json.loads(line)
+
+
+def copy_snapshot_with_status(tmp_path: Path, status: int) -> Path:
+    """A copy of the snapshot whose three home pages answer ``status`` (a recorded sidecar says so)."""
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(SNAPSHOT, snapshot)
+    for url in (SITE[lang].home_url for lang in LANGUAGES):
+        sidecar = sidecar_path(snapshot, url)
+        sidecar.parent.mkdir(parents=True, exist_ok=True)
+        sidecar.write_text(json.dumps({"url": url, "status": status, "headers": {}}), encoding="utf-8")
+    return snapshot
+
+
+def test_a_burst_of_403_closes_the_spider_as_blocked(tmp_path: Path) -> None:
+    snapshot = copy_snapshot_with_status(tmp_path, 403)
+    result = crawl(tmp_path, snapshot, "-s NEWSCRAWL_BLOCKED_THRESHOLD=3")
+    assert result.returncode == 1
+    assert "the site is blocking this crawler, so the crawl stops" in result.stderr
+    assert last_run(tmp_path).finish_reason == "blocked"
+    assert "newscrawl/articles/requested" not in last_run(tmp_path).stats
+
+
+def test_an_unreachable_site_ends_with_one_sentence(tmp_path: Path) -> None:
+    # No replay: every request goes through a proxy on a closed loopback port, refused at once.
+    command, env = crawl_command(tmp_path, SNAPSHOT, "-s RETRY_TIMES=0")
+    env = {k: v for k, v in env.items() if k != "NEWSCRAWL_REPLAY"}
+    env["https_proxy"] = env["http_proxy"] = "http://127.0.0.1:9"
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "report.az cannot be reached" in result.stderr
+    assert "make demo" in result.stderr
+    assert last_run(tmp_path).finish_reason == "unreachable"
