@@ -231,3 +231,14 @@ def test_an_unreachable_site_ends_with_one_sentence(tmp_path: Path) -> None:
     assert "report.az cannot be reached" in result.stderr
     assert "make demo" in result.stderr
     assert last_run(tmp_path).finish_reason == "unreachable"
+
+
+def test_a_locked_store_stops_the_run_at_start(tmp_path: Path) -> None:
+    Store.open(tmp_path / "newscrawl.sqlite3").close()
+    with closing(sqlite3.connect(tmp_path / "newscrawl.sqlite3", isolation_level=None)) as other:
+        other.execute("BEGIN EXCLUSIVE")  # another crawl writing to the same file
+        result = crawl(tmp_path, SNAPSHOT)
+    assert result.returncode == 1
+    assert "scrapy crawl: error: another crawl is writing to" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "articles.jsonl").exists()
