@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -65,6 +66,7 @@ def manifest(snapshot: Path) -> dict[str, list[str]]:
     return json.loads((snapshot / "SNAPSHOT.json").read_text(encoding="utf-8"))
 
 
+@functools.cache
 def snapshot_pages(snapshot: Path) -> tuple[set[str], set[str]]:
     """Canonical URLs of the article pages and of the cards on listing pages of a snapshot."""
     articles, cards = set(), set()
