@@ -186,6 +186,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX walks_listing ON walks(language, listing, run_id);
     CREATE TABLE failures (
         url TEXT PRIMARY KEY,
+        link TEXT NOT NULL,
         language TEXT NOT NULL,
         listing TEXT,
         title TEXT,
@@ -268,6 +269,7 @@ class Failure:
     """An article owed to the next run (table ``failures``)."""
 
     url: str
+    link: str
     language: str
     listing: str | None
     title: str | None
@@ -605,19 +607,27 @@ class Store:
         self._wrote()
 
     def record_failure(
-        self, url: str, card: Card, reason: str, status: int | None, run_id: int | None
+        self,
+        url: str,
+        card: Card,
+        reason: str,
+        status: int | None,
+        run_id: int | None,
+        link: str | None = None,
     ) -> None:
-        """Owe the article at url to the next run: it failed (after retries) or was never requested."""
+        """Owe the article at url to the next run: it failed (after retries) or was never requested.
+        ``link`` is the URL as the site links it (an old-design page keeps a trailing slash)."""
         now = utcnow()
         self._write()
         self.connection.execute(
-            "INSERT INTO failures (url, language, listing, title, published_at, reason, status, "
-            "first_failed, last_failed, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "INSERT INTO failures (url, link, language, listing, title, published_at, reason, status, "
+            "first_failed, last_failed, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (url) DO UPDATE SET reason = excluded.reason, status = excluded.status, "
             "attempts = attempts + 1, last_failed = excluded.last_failed, run_id = excluded.run_id, "
             "listing = coalesce(excluded.listing, listing)",
             (
                 url,
+                link or url,
                 card.language,
                 card.listing,
                 card.title,
@@ -634,8 +644,8 @@ class Store:
     def failures(self) -> list[Failure]:
         """Articles owed by earlier runs, oldest failure first."""
         rows = self.connection.execute(
-            "SELECT url, language, listing, title, published_at, reason, status, attempts FROM failures "
-            "ORDER BY first_failed, url"
+            "SELECT url, link, language, listing, title, published_at, reason, status, attempts "
+            "FROM failures ORDER BY first_failed, url"
         )
         return [Failure(*row) for row in rows]
 
