@@ -177,11 +177,14 @@ class Ledger:
         card = outstanding[0] if outstanding is not None else self._cards.get(url)
         if card is not None and article_url:
             self._cards[article_url] = card
+        # What became of the page's item (stored, or dropped with a counted reason) is the pipelines'.
+        self._settle(url)
 
     def gone(self, url: str, status: int) -> None:
         """The article answered 404 or 410: remembered, and skipped until its card changes."""
         card, _ = self._outstanding.pop(url, (Card(None, None), url))
         self.store.remember_gone(url, card, status)
+        self._settle(url)
         self._maybe_commit()
 
     def failed(self, url: str, reason: str, status: int | None = None) -> None:
@@ -264,11 +267,17 @@ class Ledger:
                     return "alias"
                 # A slug changed along with the text: the new text is a new version of the first URL.
                 adapter["url"] = first
-        return self._written(self.store.upsert_article(item, card, self.run_id))
+        result = self.store.upsert_article(item, card, self.run_id)
+        self._settle(adapter["url"])
+        return self._written(result)
 
     def store_feed_entry(self, item: Any) -> StoreResult:
         """Write a card; ``seen`` when this listing's card was stored before."""
         return self._written(self.store.upsert_feed_entry(item))
+
+    def _settle(self, url: str) -> None:
+        if self._owed.pop(url, None) is not None:
+            self.store.settle_failure(url)
 
     def _written(self, result: StoreResult) -> StoreResult:
         if result in ("new", "changed"):

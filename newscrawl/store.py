@@ -443,7 +443,7 @@ class Store:
         """Insert or update an article; keeps first_seen, and on a change the previous hash and time.
 
         ``card`` is the listing card the article was fetched for: a later card counts as known only while
-        it reads the same. Storing an article settles any failure owed for its URL.
+        it reads the same.
         """
         adapter = ItemAdapter(article)
         url: str = adapter["url"]
@@ -452,7 +452,6 @@ class Store:
         card_title, card_published = (card.title, card.published_at) if card else (None, None)
         execute = self.connection.execute
         self._write()
-        execute("DELETE FROM failures WHERE url = ?", (url,))
         row = execute("SELECT content_hash, story_id FROM articles WHERE url = ?", (url,)).fetchone()
         if row is not None and row[0] == digest:
             execute(
@@ -603,6 +602,11 @@ class Store:
             "status = excluded.status, seen_at = excluded.seen_at",
             (url, card.title, card.published_at, int(status), utcnow()),
         )
+        self._wrote()
+
+    def settle_failure(self, url: str) -> None:
+        """The article owed at url was stored or answered 404: nothing is owed any more."""
+        self._write()
         self.connection.execute("DELETE FROM failures WHERE url = ?", (url,))
         self._wrote()
 
