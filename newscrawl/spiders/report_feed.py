@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
 from twisted.internet.error import (
     ConnectError,
     ConnectionDone,
@@ -27,9 +29,10 @@ from twisted.web.http import _DataLoss
 
 from newscrawl import parsing
 from newscrawl.dates import BAKU
+from newscrawl.encoding import decoded
 from newscrawl.items import Article, FeedEntry
 from newscrawl.ledger import BEGINNING, Ledger, WalkPlan
-from newscrawl.site import LANGUAGES, SITE, canonical_url, language_of
+from newscrawl.site import DOMAIN, LANGUAGES, SITE, canonical_url, language_of
 from newscrawl.spiders import ArgumentError
 from newscrawl.store import Card
 
@@ -261,13 +264,20 @@ class ReportFeedSpider(scrapy.Spider):
     # -- listings ----------------------------------------------------------------------------------
 
     def parse_home(self, response: Response, lang: str) -> Iterator[Request | FeedEntry]:
-        text = _text(response)
+        text = decoded(response)
         self._count("newscrawl/listing_pages", lang)
         seen_at = _utc_now()
         links = _links(text)
         yield from self._cards(parsing.parse_cards(text, listing="home", seen_at=seen_at), lang, links)
         yield from self._cards(parsing.parse_sidebar(text, seen_at=seen_at), lang, links)
-        yield from self._listings(lang, parsing.feed_link(text), parsing.category_links(text))
+        feed_url, categories = parsing.feed_link(text), parsing.category_links(text)
+        # The site model's paths stand in, and the counters say so: a home page that stops showing its
+        # navigation is a redesign to look at.
+        if feed_url is None:
+            self._count("newscrawl/fallback/feed_link", lang)
+        if not categories:
+            self._count("newscrawl/fallback/category_links", lang)
+        yield from self._listings(lang, feed_url, categories)
 
     def _listings(self, lang: str, feed_url: str | None, categories: dict[str, str]) -> Iterator[Request]:
         """The first pages of the edition's feed and wanted categories; the site model fills what the
@@ -290,7 +300,7 @@ class ReportFeedSpider(scrapy.Spider):
     def parse_listing(
         self, response: Response, lang: str, listing: str, page: int, data_url: str | None = None
     ) -> Iterator[Request | FeedEntry]:
-        text = _text(response)
+        text = decoded(response)
         self._count("newscrawl/listing_pages", lang)
         walk = self._walk(lang, listing)
         entries = parsing.parse_cards(text, listing=listing, seen_at=_utc_now())
@@ -359,6 +369,13 @@ class ReportFeedSpider(scrapy.Spider):
                 self._count("newscrawl/skipped/no_href", lang)
                 continue
             url = canonical_url(entry.url)
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https"):
+                self._count("newscrawl/skipped/bad_scheme", lang)
+                continue
+            if parts.hostname != DOMAIN:
+                self._count("newscrawl/skipped/offsite", lang)
+                continue
             card = Card(entry.title, entry.published_at, lang, entry.listing)
             known = self.ledger.card_known(url, card)
             all_known = all_known and known
@@ -387,11 +404,27 @@ class ReportFeedSpider(scrapy.Spider):
     # -- articles ----------------------------------------------------------------------------------
 
     def parse_article(self, response: Response, lang: str) -> Iterator[Article]:
-        article = parsing.parse_article(_text(response), fetched_at=_utc_now(), stats=self.crawler.stats)
+        article = parsing.parse_article(decoded(response), fetched_at=_utc_now(), stats=self.crawler.stats)
         requested = response.request.meta.get("article_url") if response.request else None
+        self._settle_identity(article, canonical_url(response.url))
         self.ledger.fetched(requested or canonical_url(response.url), article.url)
         self._count("newscrawl/articles/parsed", lang)
         yield article
+
+    def _settle_identity(self, article: Article, fetched: str) -> None:
+        """An article is the report.az page it was fetched from (after redirects): a canonical link that
+        points elsewhere is ignored, counted and logged, never trusted to rename or hide the page."""
+        if article.url is None or article.url == fetched:
+            article.url = fetched
+            return
+        reason = "offsite_canonical" if urlsplit(article.url).hostname != DOMAIN else "canonical_mismatch"
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"newscrawl/identity/{reason}")
+        logger.warning(
+            "%s names %s as its canonical URL (%s); kept as %s", fetched, article.url, reason, fetched
+        )
+        article.url = fetched
+        article.language = language_of(fetched)
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -443,7 +476,14 @@ def failure_reason(failure: Failure) -> tuple[str, int | None]:
         status = failure.value.response.status
         return ("http_5xx" if 500 <= status < 600 else f"http_{status}"), status
     if failure.check(IgnoreRequest):
-        return "blocked", None
+        message = str(failure.value)
+        if "max redirections" in message:
+            return "redirect_loop", None
+        if failure.request.meta.get("redirect_urls"):  # type: ignore[attr-defined]
+            return "offsite_redirect", None
+        return ("blocked" if "(blocked)" in message else "ignored"), None
+    if failure.check(CancelledError):  # DOWNLOAD_MAXSIZE
+        return "too_large", None
     if failure.check(TimeoutError, TCPTimedOutError):
         return "timeout", None
     if failure.check(DNSLookupError):
@@ -478,13 +518,6 @@ def _links(response: TextResponse) -> dict[str, str]:
         canonical_url(absolute): absolute
         for absolute in map(response.urljoin, response.css("a::attr(href)").getall())
     }
-
-
-def _text(response: Response) -> TextResponse:
-    if isinstance(response, TextResponse):
-        return response
-    # An empty infinite-scroll batch may come without a Content-Type that marks it as text.
-    return TextResponse(url=response.url, body=response.body, encoding="utf-8", request=response.request)
 
 
 def snapshot_clock(replay_dir: str | None) -> datetime | None:
