@@ -669,20 +669,37 @@ def parse_cards(response: TextResponse, *, listing: str, seen_at: str | None = N
     return entries
 
 
-def _sidebar_blocks(response: TextResponse) -> list[Selector]:
-    """The Latest News column: by its class, else by its heading's text in the edition's language."""
-    blocks = list(response.css(SIDEBAR))
-    if blocks:
-        return blocks
+def _sidebar_by_class(response: TextResponse) -> list[Selector]:
+    return list(response.css(SIDEBAR))
+
+
+def _sidebar_by_heading(response: TextResponse) -> list[Selector]:
+    """The smallest block around a "Latest News" heading (in the edition's language) with story links."""
     language = language_of(response.url)
     headings = {h.casefold() for h in LATEST_NEWS_HEADINGS[language]}
-    for node in response.xpath("//body//*[not(self::a)][normalize-space()]"):
+    # Not an h1: on the Latest News page itself the page title has the column's wording.
+    for node in response.xpath("//body//*[not(self::a or self::h1)][normalize-space()]"):
         if len(node.root) > 2 or _text(node).casefold() not in headings:
             continue
         for ancestor in node.root.iterancestors():
             links = [a for a in ancestor.iter("a") if _is_article_url_href(a.get("href"), response.url)]
             if len(links) >= 2:
                 return list(response.xpath(ancestor.getroottree().getpath(ancestor)))
+    return []
+
+
+# Latest News column finders, most trusted first.
+SIDEBAR_FINDERS: tuple[tuple[str, Callable[[TextResponse], list[Selector]]], ...] = (
+    ("sidebar_class", _sidebar_by_class),
+    ("heading_text", _sidebar_by_heading),
+)
+
+
+def _sidebar_blocks(response: TextResponse) -> list[Selector]:
+    for _, find in SIDEBAR_FINDERS:
+        blocks = find(response)
+        if blocks:
+            return blocks
     return []
 
 
