@@ -172,11 +172,7 @@ _SOURCE_LINE = re.compile(r"^(?:source|mənbə|источник)\s*:\s*(?P<agenc
 
 def _is_outlet_name(words: list[str], outlets: tuple[str, ...], index: int) -> bool:
     name = " ".join(words)
-    return (
-        words[index].lower() in outlets
-        or bool(_LATIN_NAME.match(name))
-        or is_known_agency(name)
-    )
+    return words[index].lower() in outlets or bool(_LATIN_NAME.match(name)) or is_known_agency(name)
 
 
 def source_agency(text: str) -> str | None:
