@@ -118,6 +118,7 @@ NOT_TEXT_CLASS = re.compile(
 HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template"})
 INLINE_IMAGES = ".//img[not(ancestor::blockquote)]"
 VIDEO = ".//iframe | .//video"
+TRENDING_CLASS = re.compile(r"trend|popular|hot-?tags", re.IGNORECASE)  # site-wide tag bars
 TAG_PATH = re.compile(r"^/(?:(?:en|ru|az)/)?tags?/[^/]+$")
 SHORT_LINK_PATH = re.compile(r"^/(?:(?:en|ru)/)?\d+$")  # report.az/en/1892140, the site id as a link
 SITE_ID_DATA_URL = "//@data-url[re:test(., 'report\\.az/(?:[a-z]{2}/)?\\d+/?\\s*$')]"
@@ -163,10 +164,14 @@ def _visible_date(page: _Page) -> list[str]:
 
 
 def _tag_links(page: _Page) -> list[str]:
-    """Text of every link to a tag page outside the site chrome, wherever the block stands."""
+    """Text of the links to tag pages after the headline, outside the site chrome and trending bars,
+    wherever the block stands (before or after the body, inside it or below the article)."""
+    links = page.response.xpath("//h1[1]/following::a[@href]") or page.response.xpath("//a[@href]")
     found = []
-    for link in page.response.xpath("//a[@href]"):
+    for link in links:
         if _in_chrome(link.root) or not TAG_PATH.match(_path_of(link.attrib["href"], page.response.url)):
+            continue
+        if any(TRENDING_CLASS.search(a.get("class") or "") for a in link.root.iterancestors()):
             continue
         found.append(_text(link))
     return found
@@ -179,6 +184,14 @@ def _keywords(values: Iterable[Any]) -> list[str]:
         if isinstance(value, str):
             found.extend(part for part in value.split(",") if part.strip())
     return found
+
+
+def _category_link(page: _Page) -> list[Selector]:
+    """The first link outside the chrome and the body text to a category listing of the edition."""
+    for link in page.response.xpath("//a[@href][not(ancestor::p)]"):
+        if not _in_chrome(link.root) and _is_known_category(link.attrib["href"], page.response.url):
+            return [link]
+    return []
 
 
 def _site_id_attribute(page: _Page) -> list[str]:
@@ -221,11 +234,13 @@ ARTICLE_SOURCES: dict[str, tuple[Source, ...]] = {
         ("json_ld_breadcrumb", lambda p: _strings(p.ld_breadcrumb.get("name"))),
         ("meta_section", lambda p: [_section_name(s) for s in p.response.css(SECTION).getall()]),
         ("old_design", lambda p: p.css_text(OLD_CATEGORY)),
+        ("category_link", lambda p: [_text(link) for link in _category_link(p)]),
     ),
     "category_slug": (
         ("head_link", lambda p: p.response.css(CATEGORY).xpath("@href").getall()),
         ("json_ld_breadcrumb", lambda p: _strings(_ld_id(p.ld_breadcrumb.get("item")))),
         ("old_design", lambda p: p.response.css(OLD_CATEGORY).xpath("@href").getall()),
+        ("category_link", lambda p: [link.attrib["href"] for link in _category_link(p)]),
         ("url_path", lambda p: _strings(_category_url_of(p.url))),
     ),
     "tags": (
@@ -678,10 +693,12 @@ def _sidebar_by_heading(response: TextResponse) -> list[Selector]:
     language = language_of(response.url)
     headings = {h.casefold() for h in LATEST_NEWS_HEADINGS[language]}
     # Not an h1: on the Latest News page itself the page title has the column's wording.
-    for node in response.xpath("//body//*[not(self::a or self::h1)][normalize-space()]"):
+    for node in response.xpath("//body//*[not(self::a or self::h1 or .//a)][normalize-space()]"):
         if len(node.root) > 2 or _text(node).casefold() not in headings:
             continue
         for ancestor in node.root.iterancestors():
+            if ancestor.tag in ("body", "html"):
+                break
             links = [a for a in ancestor.iter("a") if _is_article_url_href(a.get("href"), response.url)]
             if len(links) >= 2:
                 return list(response.xpath(ancestor.getroottree().getpath(ancestor)))
