@@ -122,6 +122,9 @@ TRENDING_CLASS = re.compile(r"trend|popular|hot-?tags", re.IGNORECASE)  # site-w
 TAG_PATH = re.compile(r"^/(?:(?:en|ru|az)/)?tags?/[^/]+$")
 SHORT_LINK_PATH = re.compile(r"^/(?:(?:en|ru)/)?\d+$")  # report.az/en/1892140, the site id as a link
 SITE_ID_DATA_URL = "//@data-url[re:test(., 'report\\.az/(?:[a-z]{2}/)?\\d+/?\\s*$')]"
+EDITION_LINK_CANDIDATES = (
+    "//a[not(ancestor::p or ancestor::header or ancestor::nav or ancestor::footer or ancestor::aside)]/@href"
+)
 LOAD_MORE_DATA_URL = "//@data-url[contains(., 'infinity')]"
 # Media markers as icons or classes ("icon-camera", "news__item--video", <use href="#play">).
 MEDIA_HINTS: dict[str, re.Pattern[str]] = {
@@ -483,18 +486,22 @@ def _hreflang_pairs(links: SelectorList[Selector]) -> Iterator[tuple[str, str]]:
 
 def _edition_links(page: _Page) -> Iterator[tuple[str, str]]:
     """Links outside the chrome and the body text to an article (or short link) of another edition."""
-    for link in page.response.xpath("//a[@href][not(ancestor::p)]"):
-        if _in_chrome(link.root):
+    for href in page.response.xpath(EDITION_LINK_CANDIDATES).getall():
+        # A cheap look at the raw link first: canonical_url on every link of a page is most of its cost.
+        parts = urlsplit(href.strip())
+        if parts.hostname not in (None, "report.az", "www.report.az"):
+            continue
+        segments = [s for s in parts.path.split("/") if s]
+        language = segments[0] if segments and segments[0] in ("en", "ru") else "az"
+        rest = segments[1:] if language != "az" or segments[:1] == ["az"] else segments
+        if language == page.language or not (len(rest) == 2 or (len(rest) == 1 and rest[0].isdigit())):
             continue
         try:
-            url = canonical_url(link.attrib["href"].strip(), page.response.url)
+            url = canonical_url(href.strip(), page.response.url)
         except ValueError:
             continue
-        if urlsplit(url).hostname != "report.az":
-            continue
-        language = language_of(url)
-        if language != page.language and (is_article_url(url) or SHORT_LINK_PATH.match(urlsplit(url).path)):
-            yield language, url
+        if is_article_url(url) or SHORT_LINK_PATH.match(urlsplit(url).path):
+            yield language_of(url), url
 
 
 # --- cards and the Latest News column --------------------------------------------------------------
