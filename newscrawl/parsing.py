@@ -648,15 +648,8 @@ def _timestamped_cards(response: TextResponse) -> list[Selector]:
     """Elements with a ``data-timestamp`` that link to an article, outside the Latest News column."""
     sidebars = {block.root for block in _sidebar_blocks(response)}
     found = []
-    for node in response.xpath("//*[@data-timestamp]"):
-        element = node.root
-        if (
-            element.tag in ("a", "li")
-            and element.getparent() is not None
-            and element.getparent().get("data-timestamp")
-        ):
-            continue
-        if any(a in sidebars or a.tag == "aside" for a in element.iterancestors()):
+    for node in response.xpath("//*[@data-timestamp][not(ancestor::*[@data-timestamp])]"):
+        if any(a in sidebars or a.tag == "aside" for a in node.root.iterancestors()):
             continue
         if any(_is_article_href(a, response.url) for a in node.xpath("descendant-or-self::a[@href]")):
             found.append(node)

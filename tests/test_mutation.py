@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from fixtures.generator.mutate import MUTATIONS, mutate_page
+from fixtures.generator.mutate import MUTATIONS, mutate_page, mutate_snapshot
 from fixtures.generator.robustness import FIXTURES, THRESHOLD, VISIBLE_ONLY, Score, goldens, score, table
 from newscrawl.replay import path_to_url
+from tests.test_report_feed_crawl import SNAPSHOT, crawl, last_run, read_jsonl
 
 SEEDS = ("1", "2", "3")
 CLASS = re.compile(r'class="([^"]*)"')
@@ -58,3 +60,17 @@ def test_a_seed_gives_the_same_pages() -> None:
     html = page.read_text(encoding="utf-8")
     assert mutate_page(html, "7", "https://report.az/x") == mutate_page(html, "7", "https://report.az/x")
     assert mutate_page(html, "7", "https://report.az/x") != mutate_page(html, "8", "https://report.az/x")
+
+
+def test_a_crawl_of_a_mutated_snapshot_stores_the_same_articles(tmp_path: Path) -> None:
+    """End to end: home-page navigation, listings, cards and articles all read from mutated markup."""
+    mutate_snapshot(SNAPSHOT, tmp_path / "mutated", "11")
+    runs = {}
+    for name, snapshot in (("plain", SNAPSHOT), ("mutated", tmp_path / "mutated")):
+        result = crawl(tmp_path / name, snapshot, "since=2000-01-01")
+        assert result.returncode == 0, result.stderr[-3000:]
+        articles = read_jsonl(tmp_path / name / "articles.jsonl")
+        runs[name] = {a["url"]: {k: v for k, v in a.items() if k != "fetched_at"} for a in articles}
+        assert last_run(tmp_path / name).stats["newscrawl/monitors/failed"] == 0
+    assert runs["mutated"] == runs["plain"]
+    assert len(runs["plain"]) == 60
