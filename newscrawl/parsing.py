@@ -802,8 +802,25 @@ MENU = (
 NAVIGATION_SOURCES: tuple[tuple[str, Callable[[TextResponse], list[str]]], ...] = (
     ("main_menu", lambda r: r.css(MAIN_MENU_LINK).xpath("@href").getall()),
     ("any_menu", lambda r: r.xpath(MENU).xpath("@href").getall()),
-    ("known_slugs", lambda r: [h for h in r.xpath("//a/@href").getall() if _is_known_category(h, r.url)]),
+    ("menu_by_links", lambda r: _menu_by_links(r)),
 )
+MIN_MENU_LINKS = 3
+
+
+def _menu_by_links(response: TextResponse) -> list[str]:
+    """Every link of the block (list or div, outside the Latest News column) holding the most links to
+    known category paths of the edition, at least ``MIN_MENU_LINKS``: a menu found by what it links to."""
+    counts: dict[etree._Element, int] = {}
+    for link in response.xpath("//a[@href][not(ancestor::aside)]"):
+        if not _is_known_category(link.attrib["href"], response.url):
+            continue
+        block = next((a for a in link.root.iterancestors() if a.tag in ("ul", "ol", "nav", "div")), None)
+        if block is not None:
+            counts[block] = counts.get(block, 0) + 1
+    if not counts:
+        return []
+    block, count = max(counts.items(), key=lambda pair: pair[1])
+    return [a.get("href") or "" for a in block.iter("a")] if count >= MIN_MENU_LINKS else []
 
 
 def category_links(response: TextResponse) -> dict[str, str]:

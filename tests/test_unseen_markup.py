@@ -58,3 +58,16 @@ def test_the_default_share_image_is_never_the_articles_image() -> None:
         _, response = load(case)
         image = parse_article(response).image_url
         assert image is None or "/photo/" in image
+
+
+def test_a_menu_without_menu_markup_is_found_by_what_it_links_to() -> None:
+    menu = (
+        '<ul class="x"><li><a href="/diger-olkeler">A</a></li><li><a href="/komanda">B</a></li>'
+        '<li><a href="/hadise">C</a></li><li><a href="/yeni-bolme">D</a></li></ul>'
+    )
+    lone = '<div class="s"><a href="/ikt">İKT</a></div>'
+    page = f"<html><body><div>{menu}</div>{lone}</body></html>".encode()
+    links = category_links(HtmlResponse(url="https://report.az/", body=page, encoding="utf-8"))
+    assert list(links) == ["diger-olkeler", "komanda", "hadise", "yeni-bolme"]
+    only_lone = f"<html><body>{lone}</body></html>".encode()
+    assert category_links(HtmlResponse(url="https://report.az/", body=only_lone, encoding="utf-8")) == {}
