@@ -38,6 +38,7 @@ crawl: venv
 bench: venv
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/store.py
+	$(BIN)/python bench/mutation.py
 
 # Re-render fixtures/snapshot and fixtures/snapshot-next from fixtures/generator/.
 snapshot: venv

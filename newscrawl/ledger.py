@@ -83,6 +83,8 @@ class Ledger:
         self._failed: Counter[str] = Counter()
         self._staged = 0
         self._feeds: set[str] = set()
+        self._reason: str | None = None
+        self._outcome: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -150,8 +152,15 @@ class Ledger:
             summary = ", ".join(f"{why} {count}" for why, count in sorted(self._failed.items()))
             logger.warning("Articles failed in this run, owed to the next one: %s", summary)
         self.commit()
+        self._reason, self._outcome = reason, outcome
         if self.run_id is not None:
             self.store.finish_run(self.run_id, stats.get_stats(), reason, outcome)
+
+    def record_stats(self) -> None:
+        """Store the run's stats again, with what was added after it closed (the monitors' results)."""
+        stats = self.crawler.stats
+        if self.run_id is not None and stats is not None and self._reason is not None:
+            self.store.finish_run(self.run_id, stats.get_stats(), self._reason, self._outcome or self._reason)
 
     def close(self) -> None:
         self.store.close()

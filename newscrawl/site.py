@@ -163,3 +163,45 @@ def site_id_from(copy_url: str) -> str | None:
     """
     match = _SITE_ID.search(copy_url.strip())
     return match.group(1) if match else None
+
+
+# --- what the parser recognises besides class names (see newscrawl/parsing.py) --------------------
+
+# Heading of the Latest News column in each edition (az, ru G; en H from the seed page).
+LATEST_NEWS_HEADINGS: dict[str, tuple[str, ...]] = {
+    "az": ("Son xəbərlər",),
+    "en": ("Latest News",),
+    "ru": ("Последние новости",),
+}
+# Category slugs seen in real article URLs beyond SITE's crawled categories (REPORT_AZ.md, H/M): a menu
+# link to one of them is a category link even when the menu carries no known class.
+OTHER_CATEGORY_SLUGS: dict[str, tuple[str, ...]] = {
+    "az": (
+        "komanda", "ferdi", "sehiyye-xeberler", "elm-ve-tehsil-xeberleri", "infrastruktur",
+        "incesenet-xeberleri", "dini-xeberler", "biznes-xeberleri", "ekologiya", "medeniyyet-siyaseti",
+        "herbi-xeberler", "diaspora", "qarabag", "media-xeber", "turizm", "analitika",
+        "iqtisadiyyat-xeberleri",
+    ),
+    "en": ("analytics",),
+    "ru": ("cop29",),
+}  # fmt: skip
+# The site-wide share image (og:image of pages without a photo of their own) and other chrome: never
+# an article's image. Article photos live under static.report.az/photo/ (M); these are guesses (G).
+_SITE_IMAGE = re.compile(
+    r"/assets/|/(?:static|img|images)/(?:default|share|og)|(?:^|[/_-])(?:default|share|og-?image|logo|"
+    r"placeholder|no-?image|noimage)[^/]*\.(?:jpe?g|png|gif|webp|svg)$",
+    re.IGNORECASE,
+)
+
+
+def is_site_image(url: str) -> bool:
+    """Whether an image URL is the site's own (default share image, logo), not an article's photo.
+
+    >>> is_site_image("https://static.report.az/assets/img/report-share.jpg")
+    True
+    >>> is_site_image("https://report.az/images/default-share.png"), is_site_image("https://x/og-image.jpg")
+    (True, True)
+    >>> is_site_image("https://static.report.az/photo/6801267d-ed76-4cbb_850.jpg")
+    False
+    """
+    return bool(_SITE_IMAGE.search(urlsplit(url).path))
