@@ -129,6 +129,9 @@ class Ledger:
         self.crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.run_id is None:
+            # No run was begun (``scrapy parse``, ``scrapy check``): its requests owe nothing to anyone.
+            self._outstanding.clear()
         for url, (card, link) in sorted(self._outstanding.items()):
             # Requested but never answered: the run stopped first, or a filter dropped a redirect.
             why = "not_fetched" if reason == "finished" else f"interrupted_{reason}"
@@ -228,7 +231,9 @@ class Ledger:
 
     def walk_started(self, language: str, listing: str) -> WalkPlan:
         """Record the start of a listing walk and plan how far it goes."""
-        assert self.run_id is not None and self.since is not None, "begin_run() first"
+        if self.run_id is None or self.since is None:
+            # No run (``scrapy parse``, ``scrapy check``): read the page, record nothing.
+            return WalkPlan(floor=BEGINNING, stop_on_known=False)
         self.store.start_walk(self.run_id, language, listing)
         floor = self.since
         for failure in self._owed.values():
@@ -248,7 +253,8 @@ class Ledger:
         self, language: str, listing: str, pages: int, reason: str, floor: datetime | None
     ) -> None:
         """Record how a walk ended: ``floor`` is the oldest moment it covers, None when it was cut off."""
-        assert self.run_id is not None
+        if self.run_id is None:
+            return
         if (language, listing) in self._spoiled:
             floor = None
         if floor is not None and reason == "a page of known articles":

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 from lxml import etree
@@ -40,11 +40,14 @@ from newscrawl.loaders import (
 )
 from newscrawl.site import (
     LATEST_NEWS_HEADINGS,
+    NOT_CATEGORIES,
     OTHER_CATEGORY_SLUGS,
     SITE,
     canonical_url,
+    is_article_url,
     is_site_image,
     language_of,
+    page_path,
     site_id_from,
 )
 
@@ -852,7 +855,7 @@ def _category_urls(response: TextResponse, hrefs: Iterable[str]) -> dict[str, st
             and language_of(url) == language
             and slug
             and "/" not in slug
-            and slug not in _NOT_CATEGORIES
+            and slug not in NOT_CATEGORIES
             and not slug.isdigit()
             and path != feed_path
         ):
@@ -871,57 +874,6 @@ def _is_known_category(href: str, base: str) -> bool:
 
 def _known_slugs(language: str) -> frozenset[str]:
     return frozenset({c.slug for c in SITE[language].categories} | set(OTHER_CATEGORY_SLUGS[language]))
-
-
-def page_path(url: str) -> list[str]:
-    """The path segments of a report.az URL after its edition's prefix.
-
-    >>> page_path("https://report.az/en/finance/some-story/"), page_path("https://report.az/")
-    (['finance', 'some-story'], [])
-    """
-    segments = [s for s in urlsplit(canonical_url(url)).path.split("/") if s]
-    return segments[1:] if SITE[language_of(url)].prefix else segments
-
-
-def is_article_url(url: str) -> bool:
-    """Whether a report.az URL is an article page: ``/{prefix}/{category}/{slug}``.
-
-    >>> is_article_url("https://report.az/en/amp/finance/x/"), is_article_url("https://report.az/en/finance")
-    (True, False)
-    >>> is_article_url("https://report.az/en/tags/south-korea"), is_article_url("https://report.az/infinity/index")
-    (False, False)
-    """
-    segments = page_path(url)
-    return len(segments) == 2 and segments[0] not in _NOT_CATEGORIES
-
-
-def listing_for(url: str) -> str | None:
-    """The ``listing`` name of the cards of a listing page or batch, None for any other URL.
-
-    >>> listing_for("https://report.az/en/"), listing_for("https://report.az/son-xeberler")
-    ('home', 'feed')
-    >>> listing_for("https://report.az/ru/infinity/index?date=2026-01-29+15%3A08%3A00&oldest=1")
-    'feed'
-    >>> listing_for("https://report.az/en/infinity/category?slug=finance&date=2026-01-29+15%3A08%3A00")
-    'category:finance'
-    >>> listing_for("https://report.az/en/finance"), listing_for("https://report.az/en/finance/x") is None
-    ('category:finance', True)
-    """
-    segments = page_path(url)
-    language = SITE[language_of(url)]
-    if not segments:
-        return "home"
-    if segments == ["infinity", "index"] or "/" + "/".join(segments) == language.feed_path:
-        return "feed"
-    if segments == ["infinity", "category"]:
-        slug = parse_qs(urlsplit(url).query).get("slug", [""])[0]
-        return f"category:{slug}" if slug else None
-    if len(segments) == 1 and segments[0] not in _NOT_CATEGORIES:
-        return f"category:{segments[0]}"
-    return None
-
-
-_NOT_CATEGORIES = frozenset({"infinity", "tags", "archive", "search", "amp", "rss"})
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
@@ -205,3 +205,55 @@ def is_site_image(url: str) -> bool:
     False
     """
     return bool(_SITE_IMAGE.search(urlsplit(url).path))
+
+
+# First path segments that are no category: the infinite-scroll endpoints, tags, archive, search, feeds.
+NOT_CATEGORIES = frozenset({"infinity", "tags", "archive", "search", "amp", "rss"})
+
+
+def page_path(url: str) -> list[str]:
+    """The path segments of a report.az URL after its edition's prefix.
+
+    >>> page_path("https://report.az/en/finance/some-story/"), page_path("https://report.az/")
+    (['finance', 'some-story'], [])
+    """
+    segments = [s for s in urlsplit(canonical_url(url)).path.split("/") if s]
+    return segments[1:] if SITE[language_of(url)].prefix else segments
+
+
+def is_article_url(url: str) -> bool:
+    """Whether a report.az URL is an article page: ``/{prefix}/{category}/{slug}``.
+
+    >>> is_article_url("https://report.az/en/amp/finance/x/"), is_article_url("https://report.az/en/finance")
+    (True, False)
+    >>> is_article_url("https://report.az/en/tags/south-korea"), is_article_url("https://report.az/infinity/index")
+    (False, False)
+    """
+    segments = page_path(url)
+    return len(segments) == 2 and segments[0] not in NOT_CATEGORIES
+
+
+def listing_for(url: str) -> str | None:
+    """The ``listing`` name of the cards of a listing page or batch, None for any other URL.
+
+    >>> listing_for("https://report.az/en/"), listing_for("https://report.az/son-xeberler")
+    ('home', 'feed')
+    >>> listing_for("https://report.az/ru/infinity/index?date=2026-01-29+15%3A08%3A00&oldest=1")
+    'feed'
+    >>> listing_for("https://report.az/en/infinity/category?slug=finance&date=2026-01-29+15%3A08%3A00")
+    'category:finance'
+    >>> listing_for("https://report.az/en/finance"), listing_for("https://report.az/en/finance/x") is None
+    ('category:finance', True)
+    """
+    segments = page_path(url)
+    language = SITE[language_of(url)]
+    if not segments:
+        return "home"
+    if segments == ["infinity", "index"] or "/" + "/".join(segments) == language.feed_path:
+        return "feed"
+    if segments == ["infinity", "category"]:
+        slug = parse_qs(urlsplit(url).query).get("slug", [""])[0]
+        return f"category:{slug}" if slug else None
+    if len(segments) == 1 and segments[0] not in NOT_CATEGORIES:
+        return f"category:{segments[0]}"
+    return None

@@ -18,9 +18,7 @@ from newscrawl.parsing import (
     as_dict,
     category_links,
     feed_link,
-    is_article_url,
     last_card_timestamp,
-    listing_for,
     load_more_url,
     next_batch_url,
     parse_article,
@@ -28,7 +26,7 @@ from newscrawl.parsing import (
     parse_sidebar,
 )
 from newscrawl.replay import EXTENSION_TYPES, find_file, iter_snapshot, path_to_url
-from newscrawl.site import BASE_URL, SITE, canonical_url
+from newscrawl.site import BASE_URL, SITE, canonical_url, is_article_url, listing_for
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EXPECTED = FIXTURES / "expected"

@@ -30,7 +30,7 @@ from newscrawl.encoding import decoded
 from newscrawl.items import Article, FeedEntry
 from newscrawl.ledger import BEGINNING, Ledger, WalkPlan
 from newscrawl.replay import snapshot_clock
-from newscrawl.site import DOMAIN, SITE, canonical_url, language_of
+from newscrawl.site import DOMAIN, SITE, canonical_url, language_of, listing_for
 from newscrawl.store import Card
 
 if TYPE_CHECKING:
@@ -142,7 +142,15 @@ class ReportFeedSpider(scrapy.Spider):
 
     # -- listings ----------------------------------------------------------------------------------
 
-    def parse_home(self, response: Response, lang: str) -> Iterator[Request | FeedEntry]:
+    def parse_home(self, response: Response, lang: str | None = None) -> Iterator[Request | FeedEntry]:
+        """An edition's home page: its cards and Latest News column, then its feed and category listings.
+
+        @url https://report.az/en/
+        @returns items 10
+        @returns requests 9
+        @scrapes url language title listing position
+        """
+        lang = lang or language_of(response.url)
         text = decoded(response)
         self._count("newscrawl/listing_pages", lang)
         seen_at = _utc_now()
@@ -177,8 +185,23 @@ class ReportFeedSpider(scrapy.Spider):
             )
 
     def parse_listing(
-        self, response: Response, lang: str, listing: str, page: int, data_url: str | None = None
+        self,
+        response: Response,
+        lang: str | None = None,
+        listing: str | None = None,
+        page: int = 1,
+        data_url: str | None = None,
     ) -> Iterator[Request | FeedEntry]:
+        """A page of a listing (the feed or a category, first page or infinite-scroll batch): its cards,
+        their articles' requests, and the next batch.
+
+        @url https://report.az/en/finance
+        @returns items 2
+        @returns requests 1
+        @scrapes url language title published_at listing listing_url position
+        """
+        lang = lang or language_of(response.url)
+        listing = listing or listing_for(response.url) or "feed"
         text = decoded(response)
         self._count("newscrawl/listing_pages", lang)
         walk = self._walk(lang, listing)
@@ -282,7 +305,15 @@ class ReportFeedSpider(scrapy.Spider):
 
     # -- articles ----------------------------------------------------------------------------------
 
-    def parse_article(self, response: Response, lang: str) -> Iterator[Article]:
+    def parse_article(self, response: Response, lang: str | None = None) -> Iterator[Article]:
+        """An article page.
+
+        @url https://report.az/en/other-countries/s-korean-ministers-head-to-washington-to-discuss-bilateral-trade
+        @returns items 1 1
+        @returns requests 0 0
+        @scrapes url language site_id title lead body published_at category tags translations
+        """
+        lang = lang or language_of(response.url)
         article = parsing.parse_article(decoded(response), fetched_at=_utc_now(), stats=self.crawler.stats)
         requested = response.request.meta.get("article_url") if response.request else None
         self._settle_identity(article, canonical_url(response.url))
