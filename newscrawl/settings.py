@@ -49,14 +49,11 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]  # default also retries 4
 # that off, and each 403/429 is then logged as a failure with its URL.
 NEWSCRAWL_BLOCKED_THRESHOLD = 5
 
-DOWNLOAD_HANDLERS = {  # default: Scrapy's HTTP/1.1 handler, which ReplayDownloadHandler wraps
-    "http": "newscrawl.replay.ReplayDownloadHandler",
-    "https": "newscrawl.replay.ReplayDownloadHandler",
-}
 DOWNLOADER_MIDDLEWARES = {
     "newscrawl.middlewares.BlockedMiddleware": 50,
-    "newscrawl.replay.RecordMiddleware": 950,
 }
+# Replay (NEWSCRAWL_REPLAY) and record (NEWSCRAWL_RECORD) wire their download handler and middleware
+# themselves, only when set (newscrawl.replay.ReplayAddon).
 
 ITEM_PIPELINES = {
     "newscrawl.pipelines.ValidatePipeline": 100,
