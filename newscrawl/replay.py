@@ -48,7 +48,7 @@ import re
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Self
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -59,6 +59,7 @@ from scrapy.responsetypes import responsetypes
 from twisted.internet.defer import fail, succeed
 from w3lib.url import safe_url_string
 
+from newscrawl.dates import utc_now
 from newscrawl.exceptions import ReplaySettingsError
 
 if TYPE_CHECKING:
@@ -524,7 +525,7 @@ class RecordMiddleware:
             "url": response.url,
             "status": response.status,
             "headers": raw_headers,
-            "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "fetched_at": utc_now(),
         }
         _write_atomic(page, body)
         _write_atomic(sidecar_path(self._root, response.url), json.dumps(meta, indent=1).encode())

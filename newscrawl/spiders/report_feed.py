@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Generator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -25,7 +25,7 @@ from twisted.web.http import _DataLoss
 
 from newscrawl import parsing
 from newscrawl.arguments import Arguments
-from newscrawl.dates import BAKU
+from newscrawl.dates import BAKU, utc_now
 from newscrawl.encoding import decoded
 from newscrawl.items import Article, FeedEntry
 from newscrawl.ledger import BEGINNING, Ledger, WalkPlan
@@ -153,7 +153,7 @@ class ReportFeedSpider(scrapy.Spider):
         lang = lang or language_of(response.url)
         text = decoded(response)
         self._count("newscrawl/listing_pages", lang)
-        seen_at = _utc_now()
+        seen_at = utc_now()
         links = _links(text)
         yield from self._cards(parsing.parse_cards(text, listing="home", seen_at=seen_at), lang, links)
         yield from self._cards(parsing.parse_sidebar(text, seen_at=seen_at), lang, links)
@@ -205,7 +205,7 @@ class ReportFeedSpider(scrapy.Spider):
         text = decoded(response)
         self._count("newscrawl/listing_pages", lang)
         walk = self._walk(lang, listing)
-        entries = parsing.parse_cards(text, listing=listing, seen_at=_utc_now())
+        entries = parsing.parse_cards(text, listing=listing, seen_at=utc_now())
         if not entries:
             if page == 1:
                 # A listing's first page always has cards: an empty one is a fault, not the end.
@@ -314,7 +314,7 @@ class ReportFeedSpider(scrapy.Spider):
         @scrapes url language site_id title lead body published_at category tags translations
         """
         lang = lang or language_of(response.url)
-        article = parsing.parse_article(decoded(response), fetched_at=_utc_now(), stats=self.crawler.stats)
+        article = parsing.parse_article(decoded(response), fetched_at=utc_now(), stats=self.crawler.stats)
         requested = response.request.meta.get("article_url") if response.request else None
         self._settle_identity(article, canonical_url(response.url))
         self.ledger.fetched(requested or canonical_url(response.url), article.url)
@@ -416,10 +416,6 @@ def _moment(entry: FeedEntry) -> datetime:
 
 def _older_than(entry: FeedEntry, floor: datetime) -> bool:
     return entry.published_at is not None and _moment(entry) < floor
-
-
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _links(response: TextResponse) -> dict[str, str]:
