@@ -166,7 +166,8 @@ def test_parquet_feed_entries_and_stories(store: Path, parquet: Path) -> None:
     ).fetchall()[0]
     linked = query(
         store,
-        "SELECT count(*) FROM (SELECT story_id FROM articles GROUP BY story_id HAVING count(DISTINCT language) > 1)",
+        "SELECT count(*) FROM (SELECT story_id FROM articles GROUP BY story_id "
+        "HAVING count(DISTINCT language) > 1)",
     )
     assert multilingual[0] == linked[0][0] > 0
 
@@ -314,11 +315,13 @@ def test_selection(store: Path, tmp_path: Path) -> None:
         store, tmp_path / "sel", "--lang", "en,ru", "--since", "2026-01-29", "--category", "finance,finansy"
     )
     rows = duck_rows(
-        f"SELECT url, language, date, category_slug FROM read_parquet('{out}/articles/*/*/*.parquet', hive_partitioning = true)"
+        f"SELECT url, language, date, category_slug "
+        f"FROM read_parquet('{out}/articles/*/*/*.parquet', hive_partitioning = true)"
     )
     expected = query(
         store,
-        "SELECT url FROM articles WHERE language IN ('en', 'ru') AND substr(published_at, 1, 10) >= '2026-01-29' "
+        "SELECT url FROM articles WHERE language IN ('en', 'ru') "
+        "AND substr(published_at, 1, 10) >= '2026-01-29' "
         "AND category_slug IN ('finance', 'finansy')",
     )
     assert rows and {row["url"] for row in rows} == {url for (url,) in expected}
@@ -395,7 +398,7 @@ def test_a_full_export_replaces_the_previous_one(store: Path, tmp_path: Path) ->
     assert not list(out.glob("**/.*.tmp"))
 
 
-# -- bad input ---------------------------------------------------------------------------------------------------
+# -- bad input ----------------------------------------------------------------------------------------------
 
 
 def bad_inputs(store: Path, tmp_path: Path) -> Iterator[tuple[list[str], dict[str, str], str]]:
