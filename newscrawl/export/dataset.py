@@ -10,9 +10,10 @@ of every row it holds. That is what makes an export exactly once and incremental
 
 Files are written under hidden temporary names (``.part-3.parquet.tmp``, which DuckDB's ``*.parquet``
 globs and pyarrow skip), then the new state is saved with the list of renames and deletions still to do,
-then they are done: rewritten files first (same name, atomic), then deletions, then new files. A row is
-thus never visible twice. An export killed before the state is saved leaves only temporary files, which
-the next export removes; one killed after finishes on the next export.
+then they are done: rewritten files first (same name, atomic), then deletions, then new files (a full
+export deletes every old file first). A row is thus never visible twice. An export killed before the
+state is saved leaves only temporary files, which the next export removes; one killed after finishes on
+the next export.
 """
 
 from __future__ import annotations
@@ -260,6 +261,10 @@ class Dataset:
         deletes = sorted(name for name in self.files() if name not in new_files)
         for name in deletes:
             changes[name.split("/", 1)[0]].deleted.append(name)
+        if not incremental:
+            # A full export may move rows between files both ways: every old file goes before a new one
+            # comes, so that no row is ever in two files at once (rows are briefly missing instead).
+            deletes = sorted(self.files())
         history = [*self.state.get("history", []), {"exported_at": exported_at, "incremental": incremental}]
         history[-1]["tables"] = {name: change.summary() for name, change in changes.items()}
         state = {
@@ -290,10 +295,12 @@ class Dataset:
         if not pending:
             return
         renames = [(self.root / tmp, self.root / name) for tmp, name in pending["renames"]]
-        # Rewritten files first (an atomic replace of an existing name), then deletions, then new files:
-        # no row is ever visible in two files at once.
-        replacing = [(tmp, final) for tmp, final in renames if final.exists()]
-        adding = [(tmp, final) for tmp, final in renames if not final.exists()]
+        # Incremental: rewritten files only lose rows, so they go first (an atomic replace of an existing
+        # name), then deletions, then new files. Full: every old file is in the deletions. Either way no
+        # row is ever visible in two files at once.
+        deleting = {self.root / name for name in pending["deletes"]}
+        replacing = [(tmp, final) for tmp, final in renames if final.exists() and final not in deleting]
+        adding = [pair for pair in renames if pair not in replacing]
         for tmp, final in replacing:
             if tmp.exists():
                 os.replace(tmp, final)
