@@ -13,8 +13,6 @@ from typing import Any
 
 from scrapy.commands import ScrapyCommand
 
-from newscrawl.export import COLLECTION_SETTINGS, FORMATS, ExportError, export_dataset, parse_selection
-
 
 class Command(ScrapyCommand):
     requires_project = True
@@ -29,9 +27,7 @@ class Command(ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         group = parser.add_argument_group("export options")
-        group.add_argument(
-            "--format", default="parquet", help=f"one of {', '.join(FORMATS)} (default parquet)"
-        )
+        group.add_argument("--format", default="parquet", help="parquet, jsonl or csv (default parquet)")
         group.add_argument("--gzip", action="store_true", help="gzip the jsonl or csv part files")
         group.add_argument("--since", help="first publication day, YYYY-MM-DD (Baku time)")
         group.add_argument("--until", help="last publication day, YYYY-MM-DD (Baku time)")
@@ -43,6 +39,15 @@ class Command(ScrapyCommand):
         group.add_argument("--store", help="SQLite store to read (default NEWSCRAWL_SQLITE)")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        # Imported here: Scrapy imports every command module on every `scrapy` call, crawls included.
+        from newscrawl.export import (
+            COLLECTION_SETTINGS,
+            FORMATS,
+            ExportError,
+            export_dataset,
+            parse_selection,
+        )
+
         if len(args) > 1:
             self._fail(2, f"give at most one output directory (got {len(args)}: {' '.join(args)})")
             return
