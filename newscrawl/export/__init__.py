@@ -21,12 +21,13 @@ from newscrawl.export.dataset import Dataset, TableChanges, atomic_write
 from newscrawl.export.source import (
     ExportError,
     Selection,
+    Snapshot,
     check_categories,
     open_store,
     parse_selection,
     read_snapshot,
 )
-from newscrawl.export.tables import ARTICLES, TABLES
+from newscrawl.export.tables import TABLES
 from newscrawl.export.writers import FORMATS
 
 __all__ = ["FORMATS", "ExportError", "ExportResult", "Selection", "export_dataset", "parse_selection"]
@@ -87,41 +88,46 @@ def export_dataset(
     connection = open_store(store)
     try:
         check_categories(connection, selection)
+        dataset = Dataset(Path(output))
+        dataset.open()
+        chosen = selection.describe()
+        if incremental:
+            dataset.check_incremental(fmt, gzipped, chosen)
+        # One read transaction from the first SELECT to the last body written: one picture of the store.
         snapshot = read_snapshot(connection, selection)
-    except sqlite3.Error as exc:
-        raise ExportError(
-            f"cannot read the store {store} ({exc}); check that it is a newscrawl store"
-        ) from None
-    finally:
-        connection.close()
-    dataset = Dataset(Path(output))
-    dataset.open()
-    chosen = selection.describe()
-    if incremental:
-        dataset.check_incremental(fmt, gzipped, chosen)
-    try:
         changes = dataset.export(
-            snapshot.rows,
+            snapshot.tables,
             fmt=fmt,
             gzipped=gzipped,
             incremental=incremental,
             selection=chosen,
             exported_at=exported_at,
         )
+    except sqlite3.Error as exc:
+        raise ExportError(
+            f"cannot read the store {store} ({exc}); check that it is a newscrawl store"
+        ) from None
+    except OSError as exc:
+        raise ExportError(
+            f"writing {output} failed ({exc.strerror or exc}); free some space or choose another directory"
+        ) from None
+    finally:
+        connection.close()
+    try:
         _describe(dataset, snapshot, str(store), {**_default_settings(), **(settings or {})})
     except OSError as exc:
         raise ExportError(
             f"writing {output} failed ({exc.strerror or exc}); free some space or choose another directory"
         ) from None
-    rows = {table.name: len(snapshot.rows[table.name]) for table in TABLES}
+    rows = {table.name: len(snapshot.tables[table.name].entries) for table in TABLES}
     return ExportResult(root=dataset.root, rows=rows, changes=changes)
 
 
-def _describe(dataset: Dataset, snapshot: Any, source: str, settings: Mapping[str, Any]) -> None:
+def _describe(dataset: Dataset, snapshot: Snapshot, source: str, settings: Mapping[str, Any]) -> None:
     """Write the schemas, datapackage.json, README.md and overview.png of the dataset as it now is."""
     root = dataset.root
     state = dataset.state
-    first, last = card.date_range(snapshot.rows[ARTICLES.name])
+    first, last = card.date_range(snapshot.articles)
     span = f"{first} to {last}" if first else "no articles"
     title = "report.az news articles in Azerbaijani, English and Russian"
     description = (
@@ -135,4 +141,5 @@ def _describe(dataset: Dataset, snapshot: Any, source: str, settings: Mapping[st
     atomic_write(root / "datapackage.json", json.dumps(descriptor, ensure_ascii=False, indent=1).encode())
     text = card.render(snapshot, state=state, source=source, settings=settings)
     atomic_write(root / "README.md", text.encode("utf-8"))
-    atomic_write(root / "overview.png", chart.overview_png(snapshot.rows[ARTICLES.name], f"{title}, {span}"))
+    partitions = [(fact[1], fact[2]) for fact in snapshot.articles.facts]
+    atomic_write(root / "overview.png", chart.overview_png(partitions, f"{title}, {span}"))

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from newscrawl.export.source import Row, Snapshot
+from newscrawl.export.source import Row, Snapshot, StoredArticles
 from newscrawl.export.tables import ARTICLES, FEED_ENTRIES, NULL_PARTITION, TABLES, Table
 
 GONE_LISTED = 20
@@ -50,8 +50,8 @@ def _md(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def date_range(rows: list[Row]) -> tuple[str | None, str | None]:
-    days = sorted(row.partition[1] for row in rows if row.partition and row.partition[1])
+def date_range(articles: StoredArticles) -> tuple[str | None, str | None]:
+    days = sorted({fact[2] for fact in articles.facts if fact[2]})
     return (days[0], days[-1]) if days else (None, None)
 
 
@@ -88,8 +88,9 @@ def render(
     source: str,
     settings: Mapping[str, Any],
 ) -> str:
-    rows = snapshot.rows
-    articles = rows[ARTICLES.name]
+    articles = snapshot.articles
+    facts = articles.facts
+    counts = {name: len(table.entries) for name, table in snapshot.tables.items()}
     fmt, gzipped = state["format"], bool(state.get("gzip"))
     first, last = date_range(articles)
     files = Counter(name.split("/", 1)[0] for name in state["files"])
@@ -121,21 +122,17 @@ def render(
     add("| table | rows | part files | what |")
     add("|---|---:|---:|---|")
     for table in TABLES:
-        add(f"| `{table.name}` | {len(rows[table.name])} | {files[table.name]} | {_md(table.description)} |")
+        add(f"| `{table.name}` | {counts[table.name]} | {files[table.name]} | {_md(table.description)} |")
     add("\nFields, types and descriptions: `datapackage.json` and `schemas/<table>.json` (Frictionless).\n")
 
     add("## Articles per language and category\n")
-    per_language = Counter(row.partition[0] for row in articles if row.partition)
+    per_language = Counter(fact[1] for fact in facts)
     add("| language | articles |")
     add("|---|---:|")
     for language, count in sorted(per_language.items()):
         add(f"| {language} | {count} |")
-    add(f"| all | {len(articles)} |\n")
-    category_index = ARTICLES.names.index("category")
-    per_category = Counter(
-        (row.partition[0] if row.partition else "", row.values[category_index] or "(none)")
-        for row in articles
-    )
+    add(f"| all | {len(facts)} |\n")
+    per_category = Counter((fact[1], fact[6] or "(none)") for fact in facts)
     add("| language | category | articles |")
     add("|---|---|---:|")
     for (language, category), count in sorted(per_category.items()):
@@ -143,12 +140,16 @@ def render(
 
     add("\n## Field coverage\n")
     add("Share of rows where the field holds a value (not null, not empty).\n")
+    shares = {
+        ARTICLES.name: snapshot.article_coverage,
+        FEED_ENTRIES.name: coverage(FEED_ENTRIES, snapshot.feed_entries),
+    }
     for table in (ARTICLES, FEED_ENTRIES):
-        total = len(rows[table.name])
+        total = counts[table.name]
         add(f"`{table.name}` ({total} rows):\n")
         add("| field | rows with a value | share |")
         add("|---|---:|---:|")
-        for name, count in coverage(table, rows[table.name]):
+        for name, count in shares[table.name]:
             add(f"| `{name}` | {count} | {_pct(count, total)} |")
         add("")
 
@@ -199,7 +200,7 @@ def render(
             + ", ".join(sorted({run[3] or "killed or still running" for run in unfinished}))
             + "); the next run fetched what they missed."
         )
-    nulls = sum(1 for row in articles if row.partition and row.partition[1] is None)
+    nulls = sum(1 for fact in facts if fact[2] is None)
     if nulls:
         add(f"- {nulls} article(s) without a publication time are in the `date={NULL_PARTITION}` folders.")
     add(

@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date, timedelta
 
-from newscrawl.export.source import Row
 from newscrawl.site import LANGUAGES
 
 BARS_UP_TO_DAYS = 92
 COLOURS = {"az": "#0072b2", "en": "#e69f00", "ru": "#009e73"}  # colour-blind safe (Okabe-Ito)
 
 
-def per_day(articles: list[Row]) -> dict[str, Counter[str]]:
-    """language -> {day: articles}, days as YYYY-MM-DD; articles without a day are left out."""
+def per_day(partitions: Iterable[tuple[str, str | None]]) -> dict[str, Counter[str]]:
+    """language -> {day: articles}, days as YYYY-MM-DD; articles without a day are left out.
+
+    >>> per_day([("en", "2026-01-29"), ("en", "2026-01-29"), ("az", None)])["en"]
+    Counter({'2026-01-29': 2})
+    """
     counts: dict[str, Counter[str]] = {language: Counter() for language in LANGUAGES}
-    for row in articles:
-        if row.partition and row.partition[1]:
-            counts.setdefault(row.partition[0], Counter())[row.partition[1]] += 1
+    for language, day in partitions:
+        if day:
+            counts.setdefault(language, Counter())[day] += 1
     return counts
 
 
-def overview_png(articles: list[Row], title: str) -> bytes:
+def overview_png(partitions: Iterable[tuple[str, str | None]], title: str) -> bytes:
     """Stacked bars per day of the exported range, or markers per language and day over a long range."""
     import matplotlib
 
@@ -30,7 +34,7 @@ def overview_png(articles: list[Row], title: str) -> bytes:
     from matplotlib.dates import AutoDateFormatter, AutoDateLocator, date2num
     from matplotlib.figure import Figure
 
-    counts = per_day(articles)
+    counts = per_day(partitions)
     days_seen = sorted({day for counter in counts.values() for day in counter})
     figure = Figure(figsize=(10, 4.5), dpi=100, layout="constrained")
     axes = figure.add_subplot()

@@ -18,33 +18,21 @@ the next export.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newscrawl.export.source import ExportError, Row
+from newscrawl.export.source import Entry, ExportError, TableRows
 from newscrawl.export.tables import NULL_PARTITION, PARTITION_KEYS, TABLES, Table
 from newscrawl.export.writers import extension, write_part
 
 STATE_FILE = "_export_state.json"
 STATE_VERSION = 1
 _PART = re.compile(r"part-(\d+)\.")
-
-
-def fingerprint(row: Row) -> str:
-    """A short digest of everything exported for a row (values and partition).
-
-    >>> fingerprint(Row("u", ("en", "2026-01-29"), ("u", 1))) == fingerprint(Row("u", ("en", None), ("u", 1)))
-    False
-    """
-    encoded = json.dumps([row.partition, row.values], ensure_ascii=False, default=str, sort_keys=True)
-    return hashlib.blake2b(encoded.encode("utf-8"), digest_size=12).hexdigest()
 
 
 def partition_dir(table: Table, partition: tuple[str, str | None] | None) -> str:
@@ -205,7 +193,7 @@ class Dataset:
 
     def export(
         self,
-        rows: dict[str, list[Row]],
+        rows: dict[str, TableRows],
         *,
         fmt: str,
         gzipped: bool,
@@ -223,8 +211,9 @@ class Dataset:
         changes: dict[str, TableChanges] = {}
         for table in TABLES:
             change = changes[table.name] = TableChanges()
-            current = {row.key: row for row in rows[table.name]}
-            prints = {key: fingerprint(row) for key, row in current.items()}
+            source = rows[table.name]
+            current = {entry.key: entry for entry in source.entries}
+            prints = {key: entry.fingerprint for key, entry in current.items()}
             previous: dict[str, str] = {}
             kept: set[str] = set()
             for name, keys in old_files.items():
@@ -237,26 +226,27 @@ class Dataset:
                     new_files[name] = keys
                     hashes[name] = old_hashes[name]
                 elif stay:
-                    self._write(table, [current[k] for k in keys if k in stay], name, fmt, gzipped, hashes)
+                    kept_keys = [k for k in keys if k in stay]
+                    self._write(table, source, kept_keys, name, fmt, gzipped, hashes)
                     renames.append((temporary(name), name))
                     new_files[name] = stay
                     change.rewritten.append(name)
-            fresh: dict[str, list[Row]] = defaultdict(list)
-            for key, row in current.items():
+            fresh: dict[str, list[Entry]] = defaultdict(list)
+            for key, entry in current.items():
                 if key in kept:
                     continue
-                fresh[partition_dir(table, row.partition)].append(row)
+                fresh[partition_dir(table, entry.partition)].append(entry)
                 if key not in previous:
                     change.new += 1
                 else:
                     change.changed += 1
             change.unchanged = len(kept)
             change.removed = len(set(previous) - set(current))
-            for folder, part_rows in sorted(fresh.items()):
+            for folder, entries in sorted(fresh.items()):
                 name = f"{folder}/part-{_next_part(folder, old_files, new_files)}{ext}"
-                self._write(table, part_rows, name, fmt, gzipped, hashes)
+                self._write(table, source, [entry.key for entry in entries], name, fmt, gzipped, hashes)
                 renames.append((temporary(name), name))
-                new_files[name] = {row.key: prints[row.key] for row in part_rows}
+                new_files[name] = {entry.key: entry.fingerprint for entry in entries}
                 change.written.append(name)
         deletes = sorted(name for name in self.files() if name not in new_files)
         for name in deletes:
@@ -284,11 +274,17 @@ class Dataset:
         return changes
 
     def _write(
-        self, table: Table, rows: Iterable[Row], name: str, fmt: str, gzipped: bool, hashes: dict[str, Any]
+        self,
+        table: Table,
+        source: TableRows,
+        keys: list[str],
+        name: str,
+        fmt: str,
+        gzipped: bool,
+        hashes: dict[str, Any],
     ) -> None:
-        hashes[name] = write_part(
-            table, [row.values for row in rows], self.root / temporary(name), fmt, gzipped
-        )
+        values = [row.values for row in source.load(keys)]
+        hashes[name] = write_part(table, values, self.root / temporary(name), fmt, gzipped)
 
     def _finish_pending(self) -> None:
         pending = self.state.get("pending")

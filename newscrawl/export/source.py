@@ -7,6 +7,7 @@ gains later do not change the export.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
@@ -173,50 +174,141 @@ def _grouped(rows: Iterable[Sequence[Any]]) -> dict[str, list[Any]]:
     return grouped
 
 
-def read_articles(connection: sqlite3.Connection, selection: Selection) -> list[Row]:
+_ARTICLE_SQL = (
+    "SELECT url, story_id, site_id, language, title, lead, body, word_count, published_at, modified_at, "
+    "category, category_slug, author, image_url, images, has_video, source_agency, content_hash, "
+    "version, first_seen, last_seen, changed_at, fetched_at FROM articles"
+)
+# What an article row of the export holds besides its content, which content_hash stands for: the store
+# computes that hash over exactly the content columns the export writes (newscrawl.store.CONTENT_FIELDS),
+# so comparing these few columns finds every changed row without reading a single body.
+_ARTICLE_INDEX_SQL = (
+    "SELECT url, language, published_at, story_id, title, category, site_id, content_hash, version, "
+    "first_seen, last_seen, changed_at, fetched_at FROM articles"
+)
+_CHUNK = 500  # URLs per IN (...) query, well under SQLite's limit on bound parameters
+
+
+def _digest(partition: Any, values: Any) -> str:
+    encoded = json.dumps([partition, values], ensure_ascii=False, default=str, sort_keys=True)
+    return hashlib.blake2b(encoded.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def fingerprint(row: Row) -> str:
+    """A short digest of everything exported for a row (values and partition).
+
+    >>> fingerprint(Row("u", ("en", "2026-01-29"), ("u", 1))) == fingerprint(Row("u", ("en", None), ("u", 1)))
+    False
+    """
+    return _digest(row.partition, row.values)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A row of a table as the export plans with it: key, partition and fingerprint, no values."""
+
+    key: str
+    partition: tuple[str, str | None] | None
+    fingerprint: str
+
+
+class TableRows:
+    """The rows of one table: their entries in export order, and their values on demand."""
+
+    def __init__(self, rows: list[Row]) -> None:
+        self.entries = [Entry(row.key, row.partition, fingerprint(row)) for row in rows]
+        self._rows = {row.key: row for row in rows}
+
+    def load(self, keys: Sequence[str]) -> list[Row]:
+        """Rows of keys, in that order."""
+        return [self._rows[key] for key in keys]
+
+
+class StoredArticles(TableRows):
+    """Articles: entries from a light query; bodies and the rest read only for the rows to be written."""
+
+    def __init__(self, connection: sqlite3.Connection, selection: Selection) -> None:
+        params: list[Any] = []
+        where = _where(selection, category_sql="category_slug IN ({slugs})", params=params)
+        self.connection = connection
+        self.entries = []
+        # (url, language, day, story_id, title, published_at, category) for stories, the card and the chart.
+        self.facts: list[tuple[str, str, str | None, int, str | None, str | None, str | None]] = []
+        query = f"{_ARTICLE_INDEX_SQL} WHERE {where} ORDER BY published_at, url"
+        for r in connection.execute(query, params):
+            url, language, published_at, story_id, title, category = r[:6]
+            partition = (language, _day_of(published_at))
+            self.entries.append(Entry(url, partition, _digest(partition, r[3:4] + r[6:])))
+            self.facts.append((url, language, partition[1], story_id, title, published_at, category))
+
+    def load(self, keys: Sequence[str]) -> list[Row]:
+        found: dict[str, Row] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = list(keys[start : start + _CHUNK])
+            marks = ", ".join("?" * len(chunk))
+            tags = _grouped(
+                self.connection.execute(
+                    f"SELECT article_url, tag FROM tags WHERE article_url IN ({marks}) "
+                    "ORDER BY article_url, position",
+                    chunk,
+                )
+            )
+            translations = _grouped(
+                self.connection.execute(
+                    f"SELECT article_url, language, url FROM translations WHERE article_url IN ({marks}) "
+                    "ORDER BY article_url, language",
+                    chunk,
+                )
+            )
+            for r in self.connection.execute(f"{_ARTICLE_SQL} WHERE url IN ({marks})", chunk):
+                found[r[0]] = _article_row(r, tags, translations)
+        return [found[key] for key in keys]
+
+
+def _article_row(r: Sequence[Any], tags: dict[str, list[Any]], translations: dict[str, list[Any]]) -> Row:
+    (url, story_id, site_id, language, title, lead, body, word_count, published_at, modified_at) = r[:10]
+    (category, slug, author, image_url, images, has_video, agency, digest, version) = r[10:19]
+    values = (
+        url,
+        story_id,
+        site_id,
+        title,
+        lead,
+        body,
+        word_count,
+        published_at,
+        modified_at,
+        category,
+        slug,
+        [t[0] for t in tags.get(url, ())],
+        author,
+        image_url,
+        _json_or(images, None),
+        None if has_video is None else bool(has_video),
+        agency,
+        {t[0]: t[1] for t in translations.get(url, ())},
+        digest,
+        version,
+        *r[19:23],
+    )
+    return Row(url, (language, _day_of(published_at)), values)
+
+
+def article_coverage(connection: sqlite3.Connection, selection: Selection) -> list[tuple[str, int]]:
+    """(column, articles holding a value) for every column of the articles table, counted in SQL."""
     params: list[Any] = []
     where = _where(selection, category_sql="category_slug IN ({slugs})", params=params)
-    query = (
-        "SELECT url, story_id, site_id, language, title, lead, body, word_count, published_at, modified_at, "
-        "category, category_slug, author, image_url, images, has_video, source_agency, content_hash, "
-        f"version, first_seen, last_seen, changed_at, fetched_at FROM articles WHERE {where} "
-        "ORDER BY published_at, url"
+    special = {
+        "tags": "EXISTS (SELECT 1 FROM tags WHERE article_url = url)",
+        "translations": "EXISTS (SELECT 1 FROM translations t WHERE t.article_url = articles.url)",
+        "images": "images IS NOT NULL AND images NOT IN ('', '[]')",
+    }
+    counts = ", ".join(
+        f"count(CASE WHEN {special.get(name, f'{name} IS NOT NULL AND {name} != ' + repr(''))} THEN 1 END)"
+        for name in ARTICLES.names
     )
-    tags = _grouped(connection.execute("SELECT article_url, tag FROM tags ORDER BY article_url, position"))
-    translations = _grouped(
-        connection.execute(
-            "SELECT article_url, language, url FROM translations ORDER BY article_url, language"
-        )
-    )
-    rows = []
-    for r in connection.execute(query, params):
-        (url, story_id, site_id, language, title, lead, body, word_count, published_at, modified_at) = r[:10]
-        (category, slug, author, image_url, images, has_video, agency, digest, version) = r[10:19]
-        values = (
-            url,
-            story_id,
-            site_id,
-            title,
-            lead,
-            body,
-            word_count,
-            published_at,
-            modified_at,
-            category,
-            slug,
-            [t[0] for t in tags.get(url, ())],
-            author,
-            image_url,
-            _json_or(images, None),
-            None if has_video is None else bool(has_video),
-            agency,
-            {t[0]: t[1] for t in translations.get(url, ())},
-            digest,
-            version,
-            *r[19:23],
-        )
-        rows.append(Row(url, (language, _day_of(published_at)), values))
-    return rows
+    row = connection.execute(f"SELECT {counts} FROM articles WHERE {where}", params).fetchone()
+    return list(zip(ARTICLES.names, (int(n) for n in row), strict=True))
 
 
 def read_feed_entries(connection: sqlite3.Connection, selection: Selection) -> list[Row]:
@@ -242,65 +334,60 @@ def read_feed_entries(connection: sqlite3.Connection, selection: Selection) -> l
     return rows
 
 
-def stories_of(articles: list[Row]) -> list[Row]:
+def stories_of(articles: StoredArticles) -> list[Row]:
     """The stories table: one row per exported article, ordered by story."""
-    index = {name: i for i, name in enumerate(ARTICLES.names)}
-    rows = []
-    for row in articles:
-        values = row.values
-        language = row.partition[0] if row.partition else None
-        rows.append(
-            Row(
-                row.key,
-                None,
-                (
-                    values[index["story_id"]],
-                    language,
-                    row.key,
-                    values[index["title"]],
-                    values[index["published_at"]],
-                ),
-            )
-        )
+    rows = [
+        Row(url, None, (story_id, language, url, title, published_at))
+        for url, language, _day, story_id, title, published_at, _category in articles.facts
+    ]
     rows.sort(key=lambda row: (row.values[0], row.values[1] or "", row.key))
     return rows
 
 
 @dataclass
 class Snapshot:
-    """Everything an export reads from the store, taken in one read transaction."""
+    """Everything an export reads from the store, in one read transaction that stays open while the
+    export writes (``StoredArticles.load`` reads bodies from it)."""
 
-    rows: dict[str, list[Row]]
+    tables: dict[str, TableRows]
+    articles: StoredArticles
+    feed_entries: list[Row]
+    article_coverage: list[tuple[str, int]]
     gone: list[tuple[str, str | None, str | None, int, str]]
     runs: list[tuple[int, str, str | None, str | None]]
     failures: int | None  # rows of a `failures` table, when the store has one
 
 
 def read_snapshot(connection: sqlite3.Connection, selection: Selection) -> Snapshot:
+    """Start the read transaction (the caller ends it) and read everything but the article bodies."""
     connection.execute("BEGIN")
-    try:
-        articles = read_articles(connection, selection)
-        feed_entries = read_feed_entries(connection, selection)
-        gone = [
-            (str(r[0]), r[1], r[2], int(r[3]), str(r[4]))
-            for r in connection.execute(
-                "SELECT url, title, published_at, status, seen_at FROM gone ORDER BY url"
-            )
-            if language_of(str(r[0])) in selection.languages
-        ]
-        runs = [
-            (int(r[0]), str(r[1]), r[2], r[3])
-            for r in connection.execute(
-                "SELECT id, started_at, finished_at, finish_reason FROM runs ORDER BY id"
-            )
-        ]
-        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        failures = (
-            int(connection.execute("SELECT count(*) FROM failures").fetchone()[0])
-            if "failures" in tables
-            else None
-        )
-    finally:
-        connection.execute("COMMIT")
-    rows = {ARTICLES.name: articles, FEED_ENTRIES.name: feed_entries, STORIES.name: stories_of(articles)}
-    return Snapshot(rows=rows, gone=gone, runs=runs, failures=failures)
+    articles = StoredArticles(connection, selection)
+    feed_entries = read_feed_entries(connection, selection)
+    gone = [
+        (str(r[0]), r[1], r[2], int(r[3]), str(r[4]))
+        for r in connection.execute("SELECT url, title, published_at, status, seen_at FROM gone ORDER BY url")
+        if language_of(str(r[0])) in selection.languages
+    ]
+    runs = [
+        (int(r[0]), str(r[1]), r[2], r[3])
+        for r in connection.execute("SELECT id, started_at, finished_at, finish_reason FROM runs ORDER BY id")
+    ]
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    failures = (
+        int(connection.execute("SELECT count(*) FROM failures").fetchone()[0])
+        if "failures" in tables
+        else None
+    )
+    return Snapshot(
+        tables={
+            ARTICLES.name: articles,
+            FEED_ENTRIES.name: TableRows(feed_entries),
+            STORIES.name: TableRows(stories_of(articles)),
+        },
+        articles=articles,
+        feed_entries=feed_entries,
+        article_coverage=article_coverage(connection, selection),
+        gone=gone,
+        runs=runs,
+        failures=failures,
+    )
