@@ -85,7 +85,9 @@ class TableChanges:
 def _atomic_json(path: Path, data: Any) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=1, sort_keys=True)
+        # Compact and in one write: with indent, json falls back to its pure-Python encoder, slow over 100k
+        # row keys.
+        handle.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)

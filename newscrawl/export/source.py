@@ -190,8 +190,10 @@ _CHUNK = 500  # URLs per IN (...) query, well under SQLite's limit on bound para
 
 
 def _digest(partition: Any, values: Any) -> str:
-    encoded = json.dumps([partition, values], ensure_ascii=False, default=str, sort_keys=True)
-    return hashlib.blake2b(encoded.encode("utf-8"), digest_size=12).hexdigest()
+    # repr of tuples of str, int, bool, None, lists and dicts built in a fixed order is deterministic, and
+    # several times faster than json.dumps over 100k rows.
+    encoded = repr((partition, values)).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(encoded, digest_size=12).hexdigest()
 
 
 def fingerprint(row: Row) -> str:
