@@ -42,12 +42,24 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _flat(table: Table, values: Sequence[Any]) -> list[Any]:
-    """Values with arrays and objects as JSON text, for Parquet and CSV."""
-    return [
-        _json(value) if value is not None and column.type in (ARRAY, OBJECT) else value
-        for column, value in zip(table.columns, values, strict=True)
-    ]
+def _flat_rows(table: Table, rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
+    """Rows with arrays and objects as JSON text, for Parquet and CSV.
+
+    >>> from newscrawl.export.tables import FEED_ENTRIES
+    >>> _flat_rows(FEED_ENTRIES, [("u", "feed", "T", None, None, None, ["photo"], None, 0, None, None)])[0][6]
+    '["photo"]'
+    """
+    encoded = [i for i, column in enumerate(table.columns) if column.type in (ARRAY, OBJECT)]
+    if not encoded:
+        return rows
+    flat = []
+    for values in rows:
+        row = list(values)
+        for i in encoded:
+            if row[i] is not None:
+                row[i] = _json(row[i])
+        flat.append(row)
+    return flat
 
 
 def csv_field(value: Any) -> str:
@@ -66,7 +78,7 @@ def csv_field(value: Any) -> str:
 
 
 def _write_parquet(table: Table, rows: Sequence[Sequence[Any]], handle: IO[bytes]) -> None:
-    flat = [_flat(table, values) for values in rows]
+    flat = _flat_rows(table, rows)
     columns = {name: [row[i] for row in flat] for i, name in enumerate(table.names)}
     pq.write_table(pa.table(columns, schema=arrow_schema(table)), handle)
 
@@ -77,8 +89,8 @@ def _write_text(table: Table, rows: Sequence[Sequence[Any]], fmt: str, handle: I
             handle.write(_json(dict(zip(table.names, values, strict=True))) + "\n")
         return
     handle.write(",".join(csv_field(name) for name in table.names) + "\r\n")
-    for values in rows:
-        handle.write(",".join(csv_field(value) for value in _flat(table, values)) + "\r\n")
+    for values in _flat_rows(table, rows):
+        handle.write(",".join(csv_field(value) for value in values) + "\r\n")
 
 
 def write_part(
