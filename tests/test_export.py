@@ -8,6 +8,7 @@ import gzip
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -298,16 +299,19 @@ def test_card_counts_come_from_the_store(store: Path, parquet: Path) -> None:
     assert (parquet / "overview.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
-def test_card_loading_snippets_run(parquet: Path) -> None:
-    card = (parquet / "README.md").read_text(encoding="utf-8")
+@pytest.mark.parametrize("options", [(), ("--format", "jsonl", "--gzip"), ("--format", "csv")])
+def test_card_loading_snippets_run(store: Path, tmp_path: Path, options: tuple[str, ...]) -> None:
+    out = exported(store, tmp_path / "dataset", *options)
+    card = (out / "README.md").read_text(encoding="utf-8")
     snippets = [block.split("```", 1)[0] for block in card.split("```python\n")[1:]]
     assert len(snippets) == 2
     for snippet in snippets:
         result = subprocess.run(
-            [sys.executable, "-c", snippet], cwd=parquet, capture_output=True, text=True, timeout=120
+            [sys.executable, "-c", snippet], cwd=out, capture_output=True, text=True, timeout=120
         )
         assert result.returncode == 0, result.stderr
-        assert "en" in result.stdout
+        for language, count in query(store, "SELECT language, count(*) FROM articles GROUP BY language"):
+            assert re.search(rf"\b{language}\b\W+{count}\b", result.stdout), (snippet, result.stdout)
 
 
 def test_selection(store: Path, tmp_path: Path) -> None:

@@ -190,7 +190,7 @@ def render(
     for url, title, published_at, status, _seen in gone[:GONE_LISTED]:
         add(f"  - {status} {url} ({_md(title or '')}, {published_at or 'no time'})")
     if snapshot.failures is None:
-        add("- The store records no other failures (it has no `failures` table).")
+        add("- This store has no `failures` table, so failures other than 404s are not listed here.")
     else:
         add(f"- {snapshot.failures} failure(s) recorded in the store's `failures` table.")
     unfinished = [run for run in runs if run[3] != "finished"]
@@ -204,7 +204,7 @@ def render(
     if nulls:
         add(f"- {nulls} article(s) without a publication time are in the `date={NULL_PARTITION}` folders.")
     add(
-        "- Only what the listings showed since the first crawl is here: older articles are not back-filled. "
+        "- Only articles the crawls reached through the listings are here; older ones are not back-filled. "
         "Times are the site's own (Baku time); crawler times are UTC.\n"
     )
 
