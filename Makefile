@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 SNAPSHOT ?= fixtures/snapshot
 
-.PHONY: venv test lint demo crawl bench snapshot golden clean
+.PHONY: venv test lint demo crawl bench snapshot golden clean export browse
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,17 @@ bench: venv
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/mutation.py
+	$(BIN)/python bench/export.py
+
+# Export the store in $(DATA)/ as a Parquet dataset in $(DATA)/dataset (see README: Datasets).
+export: venv
+	NEWSCRAWL_DATA_DIR=$(DATA) $(BIN)/scrapy export $(DATA)/dataset
+
+# Browse the store in Datasette on http://127.0.0.1:$(BROWSE_PORT), with datasette/metadata.yml.
+BROWSE_PORT ?= 8001
+browse: venv
+	@test -f $(DATA)/newscrawl.sqlite3 || { echo "no store at $(DATA)/newscrawl.sqlite3: run make demo (or make crawl) first"; exit 1; }
+	$(BIN)/datasette serve $(DATA)/newscrawl.sqlite3 --metadata datasette/metadata.yml --host 127.0.0.1 --port $(BROWSE_PORT)
 
 # Re-render fixtures/snapshot and fixtures/snapshot-next from fixtures/generator/.
 snapshot: venv
