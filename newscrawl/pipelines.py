@@ -1,5 +1,8 @@
 """Item pipelines, in this order: validate (100) -> dedupe (200) -> store (300).
 
+The store pipeline is the last: an item it passes on is exported to the JSON Lines, and the ledger holds
+the store's commit until that line is written (``newscrawl/ledger.py``).
+
 Every drop raises ``DropItem`` with ``log_level="DEBUG"`` so Scrapy does not print each dropped item at
 WARNING; the reasons are counted in stats as ``newscrawl/dropped/<reason>``. Invalid items are worth a
 WARNING (once per reason, with an example URL); duplicates, aliases and cards already stored are the
@@ -15,8 +18,8 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from newscrawl.items import Article, FeedEntry
+from newscrawl.ledger import Ledger
 from newscrawl.site import LANGUAGES
-from newscrawl.store import Store, content_hash
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -104,10 +107,10 @@ class ValidatePipeline:
 
 
 class DedupePipeline:
-    """Drops articles and cards already seen in this run or stored unchanged; records same-id aliases."""
+    """Drops articles and cards this run already produced (by URL, by site id, by URL and listing)."""
 
-    def __init__(self, store: Store, stats: StatsCollector | None) -> None:
-        self.store = store
+    def __init__(self, ledger: Ledger, stats: StatsCollector | None) -> None:
+        self.ledger = ledger
         self.stats = stats
         self._urls: set[str] = set()
         self._site_ids: dict[tuple[str, str], str] = {}
@@ -115,82 +118,65 @@ class DedupePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(Store.from_crawler(crawler), crawler.stats)
+        return cls(_ledger(crawler), crawler.stats)
 
     def process_item(self, item: Any, spider: Spider) -> Any:
         kind = item_kind(item)
+        adapter = ItemAdapter(item)
+        url: str = adapter.get("url") or ""
         if kind == "article":
-            return self._article(item)
-        if kind == "feed_entry":
-            return self._feed_entry(item)
-        return item
-
-    def _article(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        url: str = adapter["url"]
-        if url in self._urls:
-            raise _drop(self.stats, "duplicate", url)
-        site_id = adapter.get("site_id")
-        key = (str(adapter.get("language")), str(site_id))
-        first = self._site_ids.get(key) if site_id else None
-        if first is not None and first != url:
-            self.store.add_alias(url, first)
-            raise _drop(self.stats, "alias", f"{url} is {first}")
-        stored_hash = self.store.article_hash(url)
-        if stored_hash is None and site_id and first is None:
-            first = self.store.url_for_site_id(str(site_id), str(adapter.get("language")))
-            if first is not None and first != url:
-                self.store.add_alias(url, first)
-                if self.store.article_hash(first) == content_hash(item):
+            if url in self._urls:
+                raise _drop(self.stats, "duplicate", url)
+            site_id = adapter.get("site_id")
+            if site_id:
+                key = (str(adapter.get("language")), str(site_id))
+                first = self._site_ids.setdefault(key, url)
+                if first != url:
+                    self.ledger.add_alias(url, first)
                     raise _drop(self.stats, "alias", f"{url} is {first}")
-                # A slug changed along with the text: the new text is a new version of the first URL.
-                adapter["url"] = url = first
-                if url in self._urls:
-                    raise _drop(self.stats, "duplicate", url)
-                stored_hash = self.store.article_hash(url)
-        if stored_hash is not None and stored_hash == content_hash(item):
-            self.store.upsert_article(item)  # refreshes last_seen
-            raise _drop(self.stats, "duplicate", url)
-        self._urls.add(url)
-        if site_id:
-            self._site_ids.setdefault(key, url)
-        return item
-
-    def _feed_entry(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        url: str = adapter["url"]
-        listing: str = adapter.get("listing") or ""
-        if (url, listing) in self._entries:
-            raise _drop(self.stats, "feed_entry_duplicate", f"{url} on {listing}")
-        self._entries.add((url, listing))
-        if self.store.has_feed_entry(url, listing):
-            self.store.upsert_feed_entry(item)  # refreshes last_seen and the card's text
-            raise _drop(self.stats, "feed_entry_seen", f"{url} on {listing}")
+            self._urls.add(url)
+        elif kind == "feed_entry":
+            key = (url, adapter.get("listing") or "")
+            if key in self._entries:
+                raise _drop(self.stats, "feed_entry_duplicate", f"{url} on {key[1]}")
+            self._entries.add(key)
         return item
 
 
-class SqlitePipeline:
-    """Writes articles and feed entries to the SQLite store (stats ``newscrawl/stored/<kind>/<result>``)."""
+class StorePipeline:
+    """Writes articles and cards to the store; drops those already stored unchanged, so that only new and
+    changed items reach the JSON Lines (stats ``newscrawl/stored/<kind>/<result>``)."""
 
-    def __init__(self, store: Store, stats: StatsCollector | None) -> None:
-        self.store = store
+    def __init__(self, ledger: Ledger, stats: StatsCollector | None) -> None:
+        self.ledger = ledger
         self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(Store.from_crawler(crawler), crawler.stats)
+        return cls(_ledger(crawler), crawler.stats)
 
     def process_item(self, item: Any, spider: Spider) -> Any:
         kind = item_kind(item)
-        result: str
         if kind == "article":
-            result = self.store.upsert_article(item)
+            result = self.ledger.store_article(item)
             counter = f"newscrawl/stored/articles/{result}"
         elif kind == "feed_entry":
-            result = self.store.upsert_feed_entry(item)
+            result = self.ledger.store_feed_entry(item)
             counter = f"newscrawl/stored/feed_entries/{result}"
         else:
             return item
         if self.stats is not None:
             self.stats.inc_value(counter)
+        url = ItemAdapter(item).get("url")
+        if result == "unchanged" or result == "alias":
+            raise _drop(self.stats, "duplicate" if result == "unchanged" else "alias", str(url))
+        if result == "seen":
+            raise _drop(self.stats, "feed_entry_seen", f"{url} on {ItemAdapter(item).get('listing')}")
         return item
+
+
+def _ledger(crawler: Crawler) -> Ledger:
+    ledger = crawler.get_extension(Ledger)
+    if ledger is None:
+        raise RuntimeError("newscrawl.ledger.Ledger is not in EXTENSIONS: the store pipelines need it")
+    return ledger

@@ -1,9 +1,10 @@
 """One crawl per store at a time: a lock held for the whole life of the crawl process.
 
 SQLite's own write lock is held only while a batch is open, so a second crawl can slip in between two
-commits (under Scrapyd, two jobs of the same project started close together). The crawl command takes an
-exclusive ``flock`` on ``<store>.lock`` before the crawl starts and keeps it until the process exits; the
-kernel releases it even when the process is killed, so a killed crawl never leaves a stale lock behind.
+commits (under Scrapyd, two jobs of the same project started close together). :class:`RunLock`, an
+extension ordered before the store's owner (``newscrawl.ledger.Ledger``), takes an exclusive ``flock`` on
+``<store>.lock`` when the crawler is built and keeps it until the engine stops; the kernel releases it
+when the process dies, even by SIGKILL, so a killed crawl never leaves a stale lock behind.
 A separate file, not the database itself: SQLite locks the database with POSIX locks, which ``flock``
 must not interfere with (they are one and the same on NFS).
 """
@@ -13,8 +14,15 @@ from __future__ import annotations
 import fcntl
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Self
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
 from newscrawl.store import StoreError
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 
 def lock_path(store: str | Path) -> Path:
@@ -34,6 +42,7 @@ def hold(store: str | Path) -> int:
     """
     path = lock_path(store)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as exc:
         raise StoreError(
@@ -48,3 +57,24 @@ def hold(store: str | Path) -> int:
             f"another crawl is writing to {store}; wait for it or set NEWSCRAWL_SQLITE to another file"
         ) from None
     return fd
+
+
+class RunLock:
+    """Holds the run lock of the crawl's store (``NEWSCRAWL_SQLITE``) from build to engine stop."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd: int | None = fd
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        path = crawler.settings.get("NEWSCRAWL_SQLITE")
+        if not path:  # no store in this crawl (the project's add-on names one unless it is left out)
+            raise NotConfigured
+        lock = cls(hold(path))  # StoreError: the crawl does not start
+        crawler.signals.connect(lock.release, signal=signals.engine_stopped)
+        return lock
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None

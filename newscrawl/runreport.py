@@ -1,7 +1,9 @@
 """The runs table as text: what ``scrapy runs`` prints, one line per crawl from the store's ``runs`` table.
 
-Every count is read from the run's stats; a key a run did not set (an older run, a run that stopped at
-start) counts as 0, and a run that has not finished (still running, or killed) says so.
+``reason`` is Scrapy's finish reason (``finished``, ``shutdown``, ``blocked``, ...), ``outcome`` the
+project's verdict (``complete``, ``partial``, ...; see newscrawl/commands/crawl.py). Every count is read
+from the run's stats; a key a run did not set (an older run, a run that stopped at start) counts as 0,
+and a run that has not finished (still running, or killed) says so.
 """
 
 from __future__ import annotations
@@ -13,7 +15,18 @@ from typing import Any
 from newscrawl.site import LANGUAGES
 from newscrawl.store import Run
 
-COLUMNS = ("start (UTC)", "duration", "reason", "new", "changed", "skipped", "feed entries", "failures")
+COLUMNS = (
+    "start (UTC)",
+    "duration",
+    "reason",
+    "outcome",
+    "new",
+    "changed",
+    "skipped",
+    "feed entries",
+    "failures",
+)
+TEXT_COLUMNS = 4  # left-aligned; the counts after them are right-aligned
 FAILED_PREFIX = "newscrawl/failed/"
 
 
@@ -67,6 +80,7 @@ def row(run: Run) -> tuple[str, ...]:
         run.started_at.replace("T", " ").removesuffix("+00:00"),
         duration(run),
         reason,
+        run.outcome or "-",
         str(_int(stats.get("newscrawl/stored/articles/new"))),
         str(_int(stats.get("newscrawl/stored/articles/changed"))),
         str(_int(stats.get("newscrawl/articles/skipped_known"))),
@@ -79,17 +93,19 @@ def table(runs: Iterable[Run]) -> str:
     """Runs as an aligned text table, in the order given, with a header line.
 
     >>> r = Run(7, "report_feed", "2026-01-29T17:00:00+00:00", "2026-01-29T17:00:42+00:00", None, {},
-    ...         {"newscrawl/stored/articles/new": 60, "newscrawl/feed_entries": 135}, "finished")
+    ...         {"newscrawl/stored/articles/new": 60, "newscrawl/feed_entries": 135}, "finished", "complete")
     >>> print(table([r]))
-    start (UTC)          duration  reason    new  changed  skipped  feed entries  failures
-    2026-01-29 17:00:00  42s       finished   60        0        0           135         0
+    start (UTC)          duration  reason    outcome   new  changed  skipped  feed entries  failures
+    2026-01-29 17:00:00  42s       finished  complete   60        0        0           135         0
     """
     rows = [COLUMNS, *(row(run) for run in runs)]
     widths = [max(len(cells[i]) for cells in rows) for i in range(len(COLUMNS))]
     lines = []
     for cells in rows:
-        # Text columns left-aligned, counts right-aligned.
-        parts = [cell.ljust(widths[i]) if i < 3 else cell.rjust(widths[i]) for i, cell in enumerate(cells)]
+        parts = [
+            cell.ljust(width) if i < TEXT_COLUMNS else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ]
         lines.append("  ".join(parts).rstrip())
     return "\n".join(lines)
 

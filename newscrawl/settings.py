@@ -1,7 +1,9 @@
 """Scrapy settings for newscrawl.
 
-Each setting that overrides Scrapy's default says so. Paths and contacts come from the environment
-(``NEWSCRAWL_*``), so a Scrapyd host or a cron job configures the crawler without editing code.
+Each setting that overrides Scrapy's default says so. The ``NEWSCRAWL_*`` settings take ``-s`` (or
+Scrapyd's ``setting=``) first and the environment as a fallback, so a Scrapyd host or a cron job
+configures the crawler without editing code. What derives from them (the store path, the default JSON
+Lines feeds, the user agent) is resolved when the crawl starts, by ``newscrawl.addon.NewscrawlAddon``.
 """
 
 from __future__ import annotations
@@ -12,21 +14,24 @@ BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.spiders"
 
-# Where the crawler writes: the SQLite store and the JSON Lines exports.
+# Where the crawler writes: the SQLite store (default <data dir>/newscrawl.sqlite3) and the JSON Lines.
 NEWSCRAWL_DATA_DIR = os.environ.get("NEWSCRAWL_DATA_DIR", "data")
-NEWSCRAWL_SQLITE = os.environ.get("NEWSCRAWL_SQLITE", os.path.join(NEWSCRAWL_DATA_DIR, "newscrawl.sqlite3"))
-NEWSCRAWL_SQLITE_BATCH = 100  # the store commits every N items and at close
+NEWSCRAWL_SQLITE = os.environ.get("NEWSCRAWL_SQLITE", "")
+NEWSCRAWL_SQLITE_BATCH = 100  # the store commits every N writes (once their JSON lines are written)
 
 # Replay answers every request from a snapshot directory (see fixtures/README.md); record writes every
 # response of a live crawl into the same layout. Both empty by default: a plain live crawl.
 NEWSCRAWL_REPLAY = os.environ.get("NEWSCRAWL_REPLAY", "")
 NEWSCRAWL_RECORD = os.environ.get("NEWSCRAWL_RECORD", "")
-# Under replay, drops the delay and raises concurrency: nothing is fetched from the live site.
-ADDONS = {"newscrawl.replay.ReplayAddon": 0}
+ADDONS = {
+    "newscrawl.addon.NewscrawlAddon": 0,
+    # Under replay, drops the delay and raises concurrency: nothing is fetched from the live site.
+    "newscrawl.replay.ReplayAddon": 10,
+}
 
-# Identify the crawler and say where to complain.
+# Identify the crawler and say where to complain: USER_AGENT (default "Scrapy/VERSION
+# (+https://scrapy.org)") becomes "newscrawl/0.1 (+<contact URL>)" unless set.
 NEWSCRAWL_CONTACT_URL = os.environ.get("NEWSCRAWL_CONTACT_URL", "https://github.com/newscrawl/newscrawl")
-USER_AGENT = f"newscrawl/0.1 (+{NEWSCRAWL_CONTACT_URL})"  # default "Scrapy/VERSION (+https://scrapy.org)"
 
 # Politeness for the live site. Replay raises concurrency and drops the delay (see newscrawl/replay.py).
 ROBOTSTXT_OBEY = True  # default False
@@ -36,9 +41,9 @@ AUTOTHROTTLE_ENABLED = True  # default False
 AUTOTHROTTLE_START_DELAY = 2.0  # default 5.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # default 1.0, stated because politeness depends on it
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]  # default also retries 429: a 429 means stop
-# A burst of 403/429 closes the spider with the reason "blocked" (newscrawl/middlewares.py).
+# A burst of 403/429 closes the spider with the reason "blocked" (newscrawl/middlewares.py); 0 turns
+# that off, and each 403/429 is then logged as a failure with its URL.
 NEWSCRAWL_BLOCKED_THRESHOLD = 5
-HTTPERROR_ALLOWED_CODES = [403, 429]  # the blocked-burst middleware must see them
 
 DOWNLOAD_HANDLERS = {  # default: Scrapy's HTTP/1.1 handler, which ReplayDownloadHandler wraps
     "http": "newscrawl.replay.ReplayDownloadHandler",
@@ -52,30 +57,18 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "newscrawl.pipelines.ValidatePipeline": 100,
     "newscrawl.pipelines.DedupePipeline": 200,
-    "newscrawl.pipelines.SqlitePipeline": 300,
+    "newscrawl.pipelines.StorePipeline": 300,
 }
 
 EXTENSIONS = {
+    "newscrawl.runlock.RunLock": 90,  # one crawl per store at a time, for the whole run
+    "newscrawl.ledger.Ledger": 100,  # owns the store: opened when the crawler is built
     "newscrawl.extensions.Progress": 500,
 }
 NEWSCRAWL_PROGRESS_INTERVAL = 30.0  # seconds between progress lines
 
-# JSON Lines, one file per item class, appended run after run. `-o`/`-O` on the command line replace
-# this (command-line priority), as Scrapy users expect.
-FEEDS = {
-    os.path.join(NEWSCRAWL_DATA_DIR, "articles.jsonl"): {
-        "format": "jsonlines",
-        "encoding": "utf-8",
-        "item_classes": ["newscrawl.items.Article"],
-        "overwrite": False,
-    },
-    os.path.join(NEWSCRAWL_DATA_DIR, "feed_entries.jsonl"): {
-        "format": "jsonlines",
-        "encoding": "utf-8",
-        "item_classes": ["newscrawl.items.FeedEntry"],
-        "overwrite": False,
-    },
-}
+# JSON Lines: without -o/-O, one file per item class in NEWSCRAWL_DATA_DIR, appended run after run
+# (newscrawl/addon.py). `-o`/`-O` on the command line, or Scrapyd's items_dir, replace them.
 FEED_EXPORT_ENCODING = "utf-8"  # default None (\u escapes)
 FEED_STORAGES = {  # default: Scrapy's FileFeedStorage, whose buffered writes can leave a torn line
     "": "newscrawl.feeds.LineSafeFileFeedStorage",

@@ -1,7 +1,7 @@
 """report.az as data: languages, URL rules, canonical URLs, category slugs and link texts.
 
 Everything here that the live site may contradict is marked with a confidence from
-``../shared/site/REPORT_AZ.md``: H (seen in several sources), M (seen once), G (a guess). The spider
+``docs/site.md``: H (seen in several sources), M (seen once), G (a guess). The spider
 reads links from the pages themselves; these tables are fallbacks and the snapshot's ground truth.
 """
 

@@ -1,8 +1,9 @@
 """The SQLite store: its schema, its migrations and every SQL statement of the project.
 
-One store per crawler (``Store.from_crawler``), opened at start so that a locked, unwritable or foreign
-file stops the run with one sentence, committed every ``NEWSCRAWL_SQLITE_BATCH`` writes and closed on
-``engine_stopped``. The schema is described table by table in ``docs/store.md``.
+A crawl reaches it only through its owner, :class:`newscrawl.ledger.Ledger`, which opens it at start (so
+that a locked, unwritable or foreign file stops the run with one sentence) and decides when to commit.
+Used on its own, a store commits every ``batch_size`` writes. The schema is described table by table in
+``docs/store.md``.
 """
 
 from __future__ import annotations
@@ -18,11 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from itemadapter import ItemAdapter
-from scrapy import signals
 
 if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
-
     from newscrawl.items import Article, FeedEntry
 
 DEFAULT_BATCH = 100
@@ -30,8 +28,6 @@ DEFAULT_BATCH = 100
 OPEN_BUSY_TIMEOUT_MS = 200
 # Once open, a reader (sqlite3 shell, Datasette) may hold the file briefly: wait for it.
 BUSY_TIMEOUT_MS = 10_000
-
-_CRAWLER_ATTR = "_newscrawl_store"
 
 # Everything an editor can change on the page. Not url, language or site_id (identity), not fetched_at
 # (changes on every visit): a re-fetch of an untouched page must hash the same.
@@ -162,23 +158,81 @@ MIGRATIONS: tuple[str, ...] = (
         INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
     END;
     """,
+    # 2: what makes every run complete. The card an article was stored for (a card counts as known only
+    # against it, never against a feed entry that a killed run committed first); the run that wrote it;
+    # each listing walk and how it ended; articles that failed and are owed to the next run; and how many
+    # bytes of each JSON Lines file the store has committed.
+    """
+    ALTER TABLE articles ADD COLUMN card_title TEXT;
+    ALTER TABLE articles ADD COLUMN card_published_at TEXT;
+    ALTER TABLE articles ADD COLUMN run_id INTEGER;
+    UPDATE articles SET
+        card_title = (SELECT f.title FROM feed_entries f WHERE f.url = articles.url
+                      ORDER BY f.last_seen DESC, f.rowid DESC LIMIT 1),
+        card_published_at = (SELECT f.published_at FROM feed_entries f WHERE f.url = articles.url
+                             ORDER BY f.last_seen DESC, f.rowid DESC LIMIT 1);
+    ALTER TABLE runs ADD COLUMN outcome TEXT;
+    CREATE TABLE walks (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        language TEXT NOT NULL,
+        listing TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        pages INTEGER NOT NULL DEFAULT 0,
+        end_reason TEXT,
+        complete INTEGER NOT NULL DEFAULT 0,
+        floor TEXT,
+        PRIMARY KEY (run_id, language, listing)
+    );
+    CREATE INDEX walks_listing ON walks(language, listing, run_id);
+    CREATE TABLE failures (
+        url TEXT PRIMARY KEY,
+        language TEXT NOT NULL,
+        listing TEXT,
+        title TEXT,
+        published_at TEXT,
+        reason TEXT NOT NULL,
+        status INTEGER,
+        attempts INTEGER NOT NULL DEFAULT 1,
+        first_failed TEXT NOT NULL,
+        last_failed TEXT NOT NULL,
+        run_id INTEGER
+    );
+    CREATE TABLE feed_offsets (
+        path TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        run_id INTEGER,
+        updated_at TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _ARTICLE_COLUMNS = (
     "url, story_id, site_id, language, title, lead, body, word_count, published_at, modified_at, "
     "category, category_slug, author, image_url, images, has_video, source_agency, content_hash, "
-    "first_seen, last_seen, fetched_at, changed_at"
+    "first_seen, last_seen, fetched_at, changed_at, card_title, card_published_at, run_id"
 )
-_INSERT_ARTICLE = f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES ({', '.join('?' * 22)})"
+_INSERT_ARTICLE = f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES ({', '.join('?' * 25)})"
 _UPDATE_ARTICLE = (
     "UPDATE articles SET story_id = ?, site_id = ?, language = ?, title = ?, lead = ?, body = ?, "
     "word_count = ?, published_at = ?, modified_at = ?, category = ?, category_slug = ?, author = ?, "
     "image_url = ?, images = ?, has_video = ?, source_agency = ?, content_hash = ?, last_seen = ?, "
     "fetched_at = ?, previous_hash = content_hash, previous_changed_at = changed_at, changed_at = ?, "
-    "version = version + 1 WHERE url = ?"
+    "card_title = ?, card_published_at = ?, run_id = ?, version = version + 1 WHERE url = ?"
 )
-_TABLES = ("stories", "articles", "tags", "translations", "url_aliases", "feed_entries", "gone", "runs")
+_TABLES = (
+    "stories",
+    "articles",
+    "tags",
+    "translations",
+    "url_aliases",
+    "feed_entries",
+    "gone",
+    "runs",
+    "walks",
+    "failures",
+)
 
 
 class StoreError(Exception):
@@ -197,6 +251,45 @@ class Run:
     args: dict[str, Any]
     stats: dict[str, Any]
     finish_reason: str | None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """What a listing card says of its article: enough to tell whether the article changed since."""
+
+    title: str | None
+    published_at: str | None
+    language: str = ""
+    listing: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """An article owed to the next run (table ``failures``)."""
+
+    url: str
+    language: str
+    listing: str | None
+    title: str | None
+    published_at: str | None
+    reason: str
+    status: int | None
+    attempts: int
+
+    @property
+    def card(self) -> Card:
+        return Card(self.title, self.published_at, self.language, self.listing)
+
+
+@dataclass(frozen=True, slots=True)
+class Walk:
+    """How the latest walk of a listing ended (table ``walks``)."""
+
+    run_id: int
+    end_reason: str | None
+    complete: bool
+    floor: str | None
 
 
 def utcnow() -> str:
@@ -244,16 +337,19 @@ def _error_for(path: Path, exc: Exception) -> StoreError:
 class Store:
     """The SQLite store of one crawl: articles, stories, feed entries, aliases, 404s and runs."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path, batch_size: int = DEFAULT_BATCH) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, path: Path, batch_size: int | None = DEFAULT_BATCH
+    ) -> None:
         self.connection = connection
         self.path = path
-        self.batch_size = max(1, batch_size)
-        self._pending = 0
+        # None: the caller commits (the ledger, which must not commit an item before its JSON line).
+        self.batch_size = None if batch_size is None else max(1, batch_size)
+        self.pending = 0
 
     # -- opening and closing --------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, batch_size: int = DEFAULT_BATCH) -> Store:
+    def open(cls, path: str | Path, batch_size: int | None = DEFAULT_BATCH) -> Store:
         """Open (creating on first use) and migrate the store at path, or raise StoreError."""
         path = Path(path)
         try:
@@ -307,24 +403,11 @@ class Store:
         execute("PRAGMA foreign_keys = ON")
         execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Store:
-        """The crawler's one store: opened from NEWSCRAWL_SQLITE on first call, closed on engine_stopped."""
-        store: Store | None = getattr(crawler, _CRAWLER_ATTR, None)
-        if store is None:
-            settings = crawler.settings
-            path = settings.get("NEWSCRAWL_SQLITE") or "data/newscrawl.sqlite3"
-            store = cls.open(path, batch_size=settings.getint("NEWSCRAWL_SQLITE_BATCH", DEFAULT_BATCH))
-            setattr(crawler, _CRAWLER_ATTR, store)
-            # engine_stopped comes after spider_closed, so the spider can still record its run.
-            crawler.signals.connect(store.close, signal=signals.engine_stopped)
-        return store
-
     def commit(self) -> None:
         """Commit the open batch, if any."""
         if self.connection.in_transaction:
             self.connection.execute("COMMIT")
-        self._pending = 0
+        self.pending = 0
 
     def close(self) -> None:
         """Commit and close; a second call does nothing."""
@@ -340,8 +423,8 @@ class Store:
             self.connection.execute("BEGIN IMMEDIATE")
 
     def _wrote(self) -> None:
-        self._pending += 1
-        if self._pending >= self.batch_size:
+        self.pending += 1
+        if self.batch_size is not None and self.pending >= self.batch_size:
             self.commit()
 
     # -- articles ---------------------------------------------------------------------------------------
@@ -350,19 +433,32 @@ class Store:
         row = self.connection.execute("SELECT url FROM url_aliases WHERE alias_url = ?", (url,)).fetchone()
         return str(row[0]) if row else url
 
-    def upsert_article(self, article: Article | Mapping[str, Any]) -> Literal["new", "changed", "unchanged"]:
-        """Insert or update an article; keeps first_seen, and on a change the previous hash and time."""
+    def upsert_article(
+        self,
+        article: Article | Mapping[str, Any],
+        card: Card | None = None,
+        run_id: int | None = None,
+    ) -> Literal["new", "changed", "unchanged"]:
+        """Insert or update an article; keeps first_seen, and on a change the previous hash and time.
+
+        ``card`` is the listing card the article was fetched for: a later card counts as known only while
+        it reads the same. Storing an article settles any failure owed for its URL.
+        """
         adapter = ItemAdapter(article)
         url: str = adapter["url"]
         seen = adapter.get("fetched_at") or utcnow()
         digest = content_hash(article)
+        card_title, card_published = (card.title, card.published_at) if card else (None, None)
         execute = self.connection.execute
         self._write()
+        execute("DELETE FROM failures WHERE url = ?", (url,))
         row = execute("SELECT content_hash, story_id FROM articles WHERE url = ?", (url,)).fetchone()
         if row is not None and row[0] == digest:
             execute(
-                "UPDATE articles SET last_seen = ?, fetched_at = ? WHERE url = ?",
-                (seen, adapter.get("fetched_at"), url),
+                "UPDATE articles SET last_seen = ?, fetched_at = ?, card_title = coalesce(?, card_title), "
+                "card_published_at = CASE WHEN ? IS NULL THEN card_published_at ELSE ? END, run_id = ? "
+                "WHERE url = ?",
+                (seen, adapter.get("fetched_at"), card_title, card_title, card_published, run_id, url),
             )
             self._wrote()
             return "unchanged"
@@ -387,10 +483,13 @@ class Store:
             adapter.get("source_agency"),
             digest,
         )
+        bookkeeping = (card_title, card_published, run_id)
         if row is None:
-            execute(_INSERT_ARTICLE, (url, *values, seen, seen, adapter.get("fetched_at"), seen))
+            execute(
+                _INSERT_ARTICLE, (url, *values, seen, seen, adapter.get("fetched_at"), seen, *bookkeeping)
+            )
         else:
-            execute(_UPDATE_ARTICLE, (*values, seen, adapter.get("fetched_at"), seen, url))
+            execute(_UPDATE_ARTICLE, (*values, seen, adapter.get("fetched_at"), seen, *bookkeeping, url))
             execute("DELETE FROM tags WHERE article_url = ?", (url,))
             execute("DELETE FROM translations WHERE article_url = ?", (url,))
         tags = adapter.get("tags") or ()
@@ -437,14 +536,12 @@ class Store:
         ).fetchone()
         return None if row is None else str(row[0])
 
-    def url_for_site_id(self, site_id: str, language: str | None = None) -> str | None:
-        """URL of the first stored article with this site id (within language, when given)."""
-        if language is None:
-            query = "SELECT url FROM articles WHERE site_id = ? ORDER BY id LIMIT 1"
-            row = self.connection.execute(query, (site_id,)).fetchone()
-        else:
-            query = "SELECT url FROM articles WHERE site_id = ? AND language = ? ORDER BY id LIMIT 1"
-            row = self.connection.execute(query, (site_id, language)).fetchone()
+    def url_for_site_id(self, site_id: str, language: str) -> str | None:
+        """URL of the first stored article with this site id in this language."""
+        row = self.connection.execute(
+            "SELECT url FROM articles WHERE site_id = ? AND language = ? ORDER BY id LIMIT 1",
+            (site_id, language),
+        ).fetchone()
         return None if row is None else str(row[0])
 
     def add_alias(self, alias_url: str, url: str) -> None:
@@ -475,79 +572,169 @@ class Store:
         )
         return [str(r[0]) for r in rows]
 
-    # -- feed entries and 404s -----------------------------------------------------------------------
+    # -- cards: known, gone, failed -----------------------------------------------------------------------
 
-    def has_feed_entry(self, url: str, listing: str | None) -> bool:
-        """Whether a card for url on listing is stored."""
-        row = self.connection.execute(
-            "SELECT 1 FROM feed_entries WHERE url = ? AND listing = ?", (url, listing or "")
-        ).fetchone()
-        return row is not None
+    def card_known(self, url: str, card: Card, before_run: int | None = None) -> bool:
+        """Whether the article behind a card needs no request: stored (or remembered as gone) for a card
+        that read the same, by a run before ``before_run``.
 
-    def upsert_feed_entry(self, entry: FeedEntry | Mapping[str, Any]) -> Literal["new", "seen"]:
-        """Insert a card, or refresh a stored one (same url and listing) keeping its first_seen."""
-        adapter = ItemAdapter(entry)
-        url: str = adapter["url"]
-        listing: str = adapter.get("listing") or ""
-        seen = adapter.get("seen_at") or utcnow()
-        known = self.has_feed_entry(url, listing)
-        self._write()
-        self.connection.execute(
-            "INSERT INTO feed_entries (url, listing, language, title, published_at, category, image_url, "
-            "media, listing_url, position, first_seen, last_seen) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (url, listing) DO UPDATE SET language = excluded.language, title = excluded.title, "
-            "published_at = excluded.published_at, category = excluded.category, "
-            "image_url = excluded.image_url, media = excluded.media, listing_url = excluded.listing_url, "
-            "position = excluded.position, last_seen = excluded.last_seen",
-            (
-                url,
-                listing,
-                adapter.get("language"),
-                adapter.get("title"),
-                adapter.get("published_at"),
-                adapter.get("category"),
-                adapter.get("image_url"),
-                _json(adapter.get("media")),
-                adapter.get("listing_url"),
-                adapter.get("position"),
-                seen,
-                seen,
-            ),
-        )
-        self._wrote()
-        return "seen" if known else "new"
-
-    def card_is_current(self, url: str, title: str | None, published_at: str | None) -> bool:
-        """True when the article at url is stored (or gone) and its latest stored card reads the same.
-
-        Call it before the card's own FeedEntry reaches the pipelines, which store the new card.
+        The comparison is against the card the article itself was stored for, never against the latest
+        feed entry: a killed run may have committed a corrected card without the corrected article.
         """
         execute = self.connection.execute
         target = self._resolve(url)
-        known = execute(
-            "SELECT 1 FROM articles WHERE url = ? UNION ALL SELECT 1 FROM gone WHERE url IN (?, ?) LIMIT 1",
-            (target, url, target),
+        run_limit = before_run if before_run is not None else -1
+        card_values = (card.title, card.published_at)
+        row = execute(
+            "SELECT 1 FROM articles WHERE url = ? AND card_title IS ? AND card_published_at IS ? "
+            "AND (? < 0 OR run_id IS NULL OR run_id < ?) "
+            "UNION ALL SELECT 1 FROM gone WHERE url IN (?, ?) AND title IS ? AND published_at IS ? LIMIT 1",
+            (target, card.title, card.published_at, run_limit, run_limit, *(url, target), *card_values),
         ).fetchone()
-        if known is None:
-            return False
-        card = execute(
-            "SELECT title, published_at FROM feed_entries WHERE url IN (?, ?) "
-            "ORDER BY last_seen DESC, rowid DESC LIMIT 1",
-            (url, target),
-        ).fetchone()
-        return card is not None and card[0] == title and card[1] == published_at
+        return row is not None
 
-    def remember_gone(self, url: str, title: str | None, published_at: str | None, status: int) -> None:
+    def remember_gone(self, url: str, card: Card, status: int) -> None:
         """Record that the article page at url answered status (a 404), with the card that linked it."""
         self._write()
         self.connection.execute(
             "INSERT INTO gone (url, title, published_at, status, seen_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (url) DO UPDATE SET title = excluded.title, published_at = excluded.published_at, "
             "status = excluded.status, seen_at = excluded.seen_at",
-            (url, title, published_at, int(status), utcnow()),
+            (url, card.title, card.published_at, int(status), utcnow()),
+        )
+        self.connection.execute("DELETE FROM failures WHERE url = ?", (url,))
+        self._wrote()
+
+    def record_failure(
+        self, url: str, card: Card, reason: str, status: int | None, run_id: int | None
+    ) -> None:
+        """Owe the article at url to the next run: it failed (after retries) or was never requested."""
+        now = utcnow()
+        self._write()
+        self.connection.execute(
+            "INSERT INTO failures (url, language, listing, title, published_at, reason, status, "
+            "first_failed, last_failed, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (url) DO UPDATE SET reason = excluded.reason, status = excluded.status, "
+            "attempts = attempts + 1, last_failed = excluded.last_failed, run_id = excluded.run_id, "
+            "listing = coalesce(excluded.listing, listing)",
+            (
+                url,
+                card.language,
+                card.listing,
+                card.title,
+                card.published_at,
+                reason,
+                status,
+                now,
+                now,
+                run_id,
+            ),
         )
         self._wrote()
+
+    def failures(self) -> list[Failure]:
+        """Articles owed by earlier runs, oldest failure first."""
+        rows = self.connection.execute(
+            "SELECT url, language, listing, title, published_at, reason, status, attempts FROM failures "
+            "ORDER BY first_failed, url"
+        )
+        return [Failure(*row) for row in rows]
+
+    # -- feed entries ----------------------------------------------------------------------------------
+
+    def upsert_feed_entry(self, entry: FeedEntry | Mapping[str, Any]) -> Literal["new", "seen"]:
+        """Insert a card, or refresh a stored one (same url and listing) keeping its first_seen."""
+        adapter = ItemAdapter(entry)
+        seen = adapter.get("seen_at") or utcnow()
+        key = (adapter["url"], adapter.get("listing") or "")
+        card = (
+            adapter.get("language"),
+            adapter.get("title"),
+            adapter.get("published_at"),
+            adapter.get("category"),
+            adapter.get("image_url"),
+            _json(adapter.get("media")),
+            adapter.get("listing_url"),
+            adapter.get("position"),
+        )
+        self._write()
+        inserted = self.connection.execute(
+            "INSERT INTO feed_entries (url, listing, language, title, published_at, category, image_url, "
+            "media, listing_url, position, first_seen, last_seen) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (url, listing) DO NOTHING",
+            (*key, *card, seen, seen),
+        ).rowcount
+        if not inserted:
+            self.connection.execute(
+                "UPDATE feed_entries SET language = ?, title = ?, published_at = ?, category = ?, "
+                "image_url = ?, media = ?, listing_url = ?, position = ?, last_seen = ? "
+                "WHERE url = ? AND listing = ?",
+                (*card, seen, *key),
+            )
+        self._wrote()
+        return "new" if inserted else "seen"
+
+    # -- listing walks ------------------------------------------------------------------------------------
+
+    def start_walk(self, run_id: int, language: str, listing: str) -> None:
+        """Record that a run began to walk a listing; until it ends, the walk is incomplete."""
+        self._write()
+        self.connection.execute(
+            "INSERT INTO walks (run_id, language, listing, started_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (run_id, language, listing, utcnow()),
+        )
+        self._wrote()
+
+    def end_walk(
+        self, run_id: int, language: str, listing: str, pages: int, reason: str, floor: str | None
+    ) -> None:
+        """Record how a walk ended; ``floor`` (the oldest moment it covers) is None for a cut-off walk."""
+        self._write()
+        self.connection.execute(
+            "UPDATE walks SET ended_at = ?, pages = ?, end_reason = ?, complete = ?, floor = ? "
+            "WHERE run_id = ? AND language = ? AND listing = ?",
+            (utcnow(), pages, reason, int(floor is not None), floor, run_id, language, listing),
+        )
+        self._wrote()
+
+    def spoil_walk(self, run_id: int, language: str, listing: str) -> None:
+        """Mark a walk incomplete: an article behind one of its cards failed."""
+        self._write()
+        self.connection.execute(
+            "UPDATE walks SET complete = 0, floor = NULL WHERE run_id = ? AND language = ? AND listing = ?",
+            (run_id, language, listing),
+        )
+        self._wrote()
+
+    def last_walk(self, language: str, listing: str, before_run: int) -> Walk | None:
+        """The latest walk of a listing by a run before ``before_run``, complete or not."""
+        row = self.connection.execute(
+            "SELECT run_id, end_reason, complete, floor FROM walks "
+            "WHERE language = ? AND listing = ? AND run_id < ? ORDER BY run_id DESC LIMIT 1",
+            (language, listing, before_run),
+        ).fetchone()
+        return None if row is None else Walk(int(row[0]), row[1], bool(row[2]), row[3])
+
+    # -- JSON Lines offsets -------------------------------------------------------------------------------
+
+    def feed_offset(self, path: str) -> int | None:
+        """How many bytes of the JSON Lines file at path the store has committed, None if never recorded."""
+        row = self.connection.execute("SELECT size FROM feed_offsets WHERE path = ?", (path,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def set_feed_offsets(self, sizes: Mapping[str, int], run_id: int | None) -> None:
+        """Record file sizes; call inside the transaction that commits the items behind those bytes."""
+        if not sizes:
+            return
+        self._write()
+        self.connection.executemany(
+            "INSERT INTO feed_offsets (path, size, run_id, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (path) DO UPDATE SET size = excluded.size, run_id = excluded.run_id, "
+            "updated_at = excluded.updated_at",
+            [(path, size, run_id, utcnow()) for path, size in sizes.items()],
+        )
 
     # -- runs ---------------------------------------------------------------------------------------------
 
@@ -561,21 +748,24 @@ class Store:
         self.commit()
         return int(cursor.lastrowid or 0)
 
-    def finish_run(self, run_id: int, stats: Mapping[str, Any], reason: str) -> None:
-        """Record the end of a crawl with its stats and finish reason (committed at once)."""
+    def finish_run(self, run_id: int, stats: Mapping[str, Any], reason: str, outcome: str) -> None:
+        """Record the end of a crawl with its stats, finish reason and outcome (committed at once)."""
         self._write()
         self.connection.execute(
-            "UPDATE runs SET finished_at = ?, stats = ?, finish_reason = ? WHERE id = ?",
-            (utcnow(), _json(dict(stats)), reason, run_id),
+            "UPDATE runs SET finished_at = ?, stats = ?, finish_reason = ?, outcome = ? WHERE id = ?",
+            (utcnow(), _json(dict(stats)), reason, outcome, run_id),
         )
         self.commit()
 
-    def previous_run(self, spider: str) -> Run | None:
-        """The latest finished run of spider."""
+    def previous_run(self, spider: str, *, clean: bool = False) -> Run | None:
+        """The latest finished run of spider; with ``clean``, the latest whose finish reason is
+        ``finished`` (a run stopped by a signal, a block or the network never counts)."""
         row = self.connection.execute(
-            "SELECT id, spider, started_at, finished_at, clock, args, stats, finish_reason FROM runs "
-            "WHERE spider = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1",
-            (spider,),
+            "SELECT id, spider, started_at, finished_at, clock, args, stats, finish_reason, outcome "
+            "FROM runs "
+            "WHERE spider = ? AND finished_at IS NOT NULL AND (? = 0 OR finish_reason = 'finished') "
+            "ORDER BY id DESC LIMIT 1",
+            (spider, int(clean)),
         ).fetchone()
         if row is None:
             return None
@@ -588,6 +778,7 @@ class Store:
             args=json.loads(row[5]),
             stats=json.loads(row[6]) if row[6] else {},
             finish_reason=row[7],
+            outcome=row[8],
         )
 
     def counts(self) -> dict[str, int]:
@@ -611,8 +802,8 @@ def recent_runs(path: str | Path, limit: int = 10) -> list[Run]:
     try:
         with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
             rows = connection.execute(
-                "SELECT id, spider, started_at, finished_at, clock, args, stats, finish_reason FROM runs "
-                "ORDER BY id DESC LIMIT ?",
+                "SELECT id, spider, started_at, finished_at, clock, args, stats, finish_reason, outcome "
+                "FROM runs ORDER BY id DESC LIMIT ?",
                 (max(0, limit),),
             ).fetchall()
     except sqlite3.Error as exc:
@@ -631,6 +822,7 @@ def recent_runs(path: str | Path, limit: int = 10) -> list[Run]:
             args=json.loads(row[5]),
             stats=json.loads(row[6]) if row[6] else {},
             finish_reason=row[7],
+            outcome=row[8],
         )
         for row in rows
     ]

@@ -46,17 +46,18 @@ def test_runs_lists_the_runs_oldest_first(tmp_path: Path) -> None:
             "newscrawl/failed/timeout/en": 2,
         },
         "finished",
+        "partial",
     )
     store.start_run("report_feed", {}, "2026-01-29T22:00:00+04:00")  # still running, or killed
     store.close()
     result = scrapy(tmp_path / "s.sqlite3", "runs")
     assert result.returncode == 0, result.stderr
     header, *rows = result.stdout.splitlines()
-    assert header.split() == ["start", "(UTC)", "duration", "reason", "new", "changed", "skipped", "feed",
-                              "entries", "failures"]  # fmt: skip
+    assert header.split() == ["start", "(UTC)", "duration", "reason", "outcome", "new", "changed", "skipped",
+                              "feed", "entries", "failures"]  # fmt: skip
     assert [row.split()[3:] for row in rows] == [
-        ["finished", "57", "0", "3", "135", "2"],
-        ["unfinished", "0", "0", "0", "0", "0"],
+        ["finished", "partial", "57", "0", "3", "135", "2"],
+        ["unfinished", "-", "0", "0", "0", "0", "0"],
     ]
     assert len(scrapy(tmp_path / "s.sqlite3", "runs", "-n", "1").stdout.splitlines()) == 2
 

@@ -15,7 +15,8 @@ from scrapy.utils.reactor import install_reactor, is_reactor_installed
 from scrapy.utils.test import get_crawler
 
 from newscrawl.items import Article, FeedEntry
-from newscrawl.pipelines import DedupePipeline, SqlitePipeline, ValidatePipeline
+from newscrawl.ledger import Ledger
+from newscrawl.pipelines import DedupePipeline, StorePipeline, ValidatePipeline
 from newscrawl.store import Store, StoreError
 
 EN = "https://report.az/en/finance/oil-prices-rise"
@@ -50,23 +51,34 @@ def card(url: str = EN, listing: str = "feed", **fields: Any) -> FeedEntry:
 
 
 class Run:
-    """One crawl's pipelines over one store file, as Scrapy chains them."""
+    """One crawl's pipelines over one store file, as Scrapy chains them, with the ledger that owns it."""
 
     def __init__(self, path: Path, **settings: Any) -> None:
         if not is_reactor_installed():
             install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
-        self.crawler = get_crawler(settings_dict={"NEWSCRAWL_SQLITE": str(path), **settings})
+        self.crawler = get_crawler(
+            settings_dict={
+                "NEWSCRAWL_SQLITE": str(path),
+                "NEWSCRAWL_SQLITE_BATCH": 100,
+                "EXTENSIONS": {Ledger: 0},
+                **settings,
+            }
+        )
         self.spider = self.crawler._create_spider("test")
         self.pipelines = [
             ValidatePipeline.from_crawler(self.crawler),
             DedupePipeline.from_crawler(self.crawler),
-            SqlitePipeline.from_crawler(self.crawler),
+            StorePipeline.from_crawler(self.crawler),
         ]
-        self.store = Store.from_crawler(self.crawler)
+        ledger = self.crawler.get_extension(Ledger)
+        assert ledger is not None
+        self.ledger = ledger
+        self.store = ledger.store
         self.passed: list[Any] = []
 
-    def feed(self, *items: Any) -> list[str | None]:
-        """Each item's drop reason, or None for an item that reached the end of the chain."""
+    def feed(self, *items: Any, exported: bool = True) -> list[str | None]:
+        """Each item's drop reason, or None for an item that reached the end of the chain (and, with
+        ``exported``, was then written to the JSON Lines, as the feed exporter does on item_scraped)."""
         reasons: list[str | None] = []
         for item in items:
             try:
@@ -77,6 +89,8 @@ class Run:
             else:
                 self.passed.append(item)
                 reasons.append(None)
+                if exported:
+                    self.ledger.item_scraped(item, self.spider)
         return reasons
 
     def stats(self, prefix: str = "newscrawl/") -> dict[str, int]:
@@ -84,7 +98,8 @@ class Run:
         return {k: v for k, v in self.crawler.stats.get_stats().items() if k.startswith(prefix)}
 
     def close(self) -> None:
-        self.store.close()
+        self.ledger.commit()
+        self.ledger.close()
 
 
 @pytest.fixture
@@ -94,7 +109,7 @@ def db(tmp_path: Path) -> Path:
 
 def test_one_store_per_crawler_opened_at_start(db: Path) -> None:
     run = Run(db)
-    assert run.pipelines[1].store is run.pipelines[2].store is run.store  # type: ignore[attr-defined]
+    assert run.pipelines[1].ledger is run.pipelines[2].ledger is run.ledger  # type: ignore[attr-defined]
     assert db.is_file()
     run.close()
 
@@ -194,6 +209,8 @@ def test_across_runs_unchanged_changed_and_alias(db: Path) -> None:
         "newscrawl/dropped/duplicate": 1,
         "newscrawl/dropped/alias": 1,
         "newscrawl/dropped/feed_entry_seen": 1,
+        "newscrawl/stored/articles/unchanged": 1,
+        "newscrawl/stored/feed_entries/seen": 1,
         "newscrawl/stored/feed_entries/new": 1,
     }
     second.store.commit()
@@ -250,3 +267,19 @@ def test_batched_commits_reach_the_file(db: Path) -> None:
     run.close()
     with closing(sqlite3.connect(db)) as reader:
         assert reader.execute("SELECT count(*) FROM feed_entries").fetchone()[0] == 3
+
+
+def test_an_item_is_never_committed_before_its_json_line(db: Path) -> None:
+    run = Run(db, NEWSCRAWL_SQLITE_BATCH=1)
+    # Written to the store, but the feed exporter has not written its line yet: nothing is committed.
+    assert run.feed(card("https://report.az/en/a/1"), exported=False) == [None]
+    assert run.feed(card("https://report.az/en/a/2"), exported=False) == [None]
+    with closing(sqlite3.connect(db)) as reader:
+        assert reader.execute("SELECT count(*) FROM feed_entries").fetchone()[0] == 0
+    run.ledger.item_scraped(run.passed[0], run.spider)
+    with closing(sqlite3.connect(db)) as reader:
+        assert reader.execute("SELECT count(*) FROM feed_entries").fetchone()[0] == 0
+    run.ledger.item_scraped(run.passed[1], run.spider)  # the last line is out: the batch commits
+    with closing(sqlite3.connect(db)) as reader:
+        assert reader.execute("SELECT count(*) FROM feed_entries").fetchone()[0] == 2
+    run.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,8 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 from w3lib.url import url_query_cleaner
 
-from newscrawl.dates import BAKU
 from newscrawl.items import Article, FeedEntry
+from newscrawl.ledger import Ledger
 from newscrawl.parsing import as_dict, is_article_url, listing_for
 from newscrawl.replay import find_file, iter_snapshot, split_extension
 from newscrawl.site import SITE, canonical_url, language_of
@@ -39,11 +38,12 @@ def without_times(value: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def spider(tmp_path: Path) -> Iterator[ReportFeedSpider]:
-    crawler = get_crawler(ReportFeedSpider, {"NEWSCRAWL_SQLITE": str(tmp_path / "store.sqlite3")})
-    spider = ReportFeedSpider.from_crawler(crawler)
-    spider.since = datetime(2000, 1, 1, tzinfo=BAKU)
+    settings = {"NEWSCRAWL_SQLITE": str(tmp_path / "store.sqlite3"), "EXTENSIONS": {Ledger: 0}}
+    crawler = get_crawler(ReportFeedSpider, settings)
+    spider = ReportFeedSpider.from_crawler(crawler, since="2000-01-01")
+    list(spider.start_requests())  # begins the run in the store
     yield spider
-    spider.store.close()
+    spider.ledger.close()
 
 
 def response_for(url: str, path: Path) -> HtmlResponse:

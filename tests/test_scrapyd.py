@@ -330,7 +330,7 @@ def test_a_second_run_requests_nothing(scrapyd: Server, first_job: str) -> None:
     header, *rows = result.stdout.splitlines()
     assert header.split()[:4] == ["start", "(UTC)", "duration", "reason"]
     assert len(rows) == len(runs(store)) == 2
-    new = [int(row.split()[4]) for row in rows]
+    new = [int(row.split()[5]) for row in rows]
     assert new == [len(snapshot_pages(SNAPSHOT)[0]), 0]
     assert [row.split()[3] for row in rows] == ["finished", "finished"]
 

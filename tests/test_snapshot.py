@@ -20,8 +20,8 @@ from newscrawl.site import BASE_URL, SITE, canonical_url
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SNAPSHOTS = ("snapshot", "snapshot-next")
-# CI clones the repository beside shared/, so the seed page sits two levels above this file.
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "report-az-en-article.txt"
+# The text of the real English article page the snapshot reproduces (fixtures/seed/README.md).
+SEED = Path(__file__).resolve().parents[1] / "fixtures" / "seed" / "report-az-en-article.txt"
 SEED_URL = (
     "https://report.az/en/other-countries/s-korean-ministers-head-to-washington-to-discuss-bilateral-trade"
 )

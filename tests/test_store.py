@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.items import Article, FeedEntry
-from newscrawl.store import SCHEMA_VERSION, Store, StoreError, content_hash
+from newscrawl.store import SCHEMA_VERSION, Card, Store, StoreError, Walk, content_hash
 
 EN = "https://report.az/en/finance/oil-prices-rise"
 AZ = "https://report.az/maliyye-xeberleri/neft-qiymetleri-artib"
@@ -215,10 +215,9 @@ def test_content_hash_ignores_fetched_at_but_not_content() -> None:
 def test_alias_resolves_to_the_first_url(store: Store) -> None:
     store.upsert_article(article())
     moved = "https://report.az/en/finance/oil-prices-rise1"
-    assert store.url_for_site_id("1000001") == EN
     assert store.url_for_site_id("1000001", "en") == EN
     assert store.url_for_site_id("1000001", "ru") is None
-    assert store.url_for_site_id("999") is None
+    assert store.url_for_site_id("999", "en") is None
     store.add_alias(moved, EN)
     assert store.article_hash(moved) == content_hash(article())
     assert row(store, "SELECT url FROM url_aliases WHERE alias_url = ?", moved) == (EN,)
@@ -246,8 +245,7 @@ def test_a_later_article_joins_the_story_of_the_page_that_named_it(store: Store)
 def test_feed_entry_first_and_last_seen(store: Store) -> None:
     assert store.upsert_feed_entry(card()) == "new"
     assert store.upsert_feed_entry(card(listing="category:finance")) == "new"
-    assert store.has_feed_entry(EN, "feed")
-    assert not store.has_feed_entry(EN, "home")
+    assert store.upsert_feed_entry(card(listing="home")) == "new"
     later = card(seen_at="2026-01-29T18:00:00+00:00", title="Oil prices rise sharply", position=3)
     assert store.upsert_feed_entry(later) == "seen"
     assert row(
@@ -257,60 +255,104 @@ def test_feed_entry_first_and_last_seen(store: Store) -> None:
         EN,
         "feed",
     ) == ("2026-01-29T17:00:00+00:00", "2026-01-29T18:00:00+00:00", "Oil prices rise sharply", 3, '["photo"]')
-    assert store.counts()["feed_entries"] == 2
+    assert store.counts()["feed_entries"] == 3
 
 
-def test_card_is_current(store: Store) -> None:
-    title, published = "Oil prices rise", "2026-01-29T15:08:00+04:00"
-    assert not store.card_is_current(EN, title, published)  # never seen
+def test_a_card_is_known_against_the_card_its_article_was_stored_for(store: Store) -> None:
+    shown = Card("Oil prices rise", "2026-01-29T15:08:00+04:00")
+    assert not store.card_known(EN, shown)  # never seen
     store.upsert_feed_entry(card())
-    assert not store.card_is_current(EN, title, published)  # card seen, article never stored
-    store.upsert_article(article())
-    assert store.card_is_current(EN, title, published)
-    assert not store.card_is_current(EN, "Oil prices rise sharply", published)
-    assert not store.card_is_current(EN, title, "2026-01-29T15:30:00+04:00")
-    # The most recent card of any listing counts.
+    assert not store.card_known(EN, shown)  # card seen, article never stored
+    store.upsert_article(article(), shown)
+    assert store.card_known(EN, shown)
+    assert not store.card_known(EN, Card("Oil prices rise sharply", shown.published_at))
+    assert not store.card_known(EN, Card(shown.title, "2026-01-29T15:30:00+04:00"))
+    # A corrected card stored without its article (a run killed in between) does not count.
     store.upsert_feed_entry(card(listing="home", title="Oil up", seen_at="2026-01-29T18:00:00+00:00"))
-    assert store.card_is_current(EN, "Oil up", published)
-    assert not store.card_is_current(EN, title, published)
+    assert not store.card_known(EN, Card("Oil up", shown.published_at))
+    assert store.card_known(EN, shown)
 
 
-def test_card_is_current_through_an_alias(store: Store) -> None:
+def test_an_article_stored_by_this_run_is_not_known_to_it(store: Store) -> None:
+    shown = Card("Oil prices rise", "2026-01-29T15:08:00+04:00")
+    store.upsert_article(article(), shown, run_id=7)
+    assert not store.card_known(EN, shown, before_run=7)
+    assert store.card_known(EN, shown, before_run=8)
+
+
+def test_a_card_is_known_through_an_alias(store: Store) -> None:
     moved = "https://report.az/en/finance/oil-prices-rise1"
-    store.upsert_article(article())
+    shown = Card("Oil prices rise", "2026-01-29T15:08:00+04:00")
+    store.upsert_article(article(), shown)
     store.add_alias(moved, EN)
-    store.upsert_feed_entry(card(moved))
-    assert store.card_is_current(moved, "Oil prices rise", "2026-01-29T15:08:00+04:00")
+    assert store.card_known(moved, shown)
 
 
 def test_gone_articles_count_as_known(store: Store) -> None:
     missing = "https://report.az/en/finance/withdrawn-story"
-    store.upsert_feed_entry(card(missing, title="Withdrawn"))
-    assert not store.card_is_current(missing, "Withdrawn", "2026-01-29T15:08:00+04:00")
-    store.remember_gone(missing, "Withdrawn", "2026-01-29T15:08:00+04:00", 404)
-    assert store.card_is_current(missing, "Withdrawn", "2026-01-29T15:08:00+04:00")
+    shown = Card("Withdrawn", "2026-01-29T15:08:00+04:00", "en", "feed")
+    assert not store.card_known(missing, shown)
+    store.remember_gone(missing, shown, 404)
+    assert store.card_known(missing, shown)
+    assert not store.card_known(missing, Card("Withdrawn, corrected", shown.published_at))
     assert row(store, "SELECT title, status FROM gone WHERE url = ?", missing) == ("Withdrawn", 404)
     assert store.counts()["gone"] == 1
+
+
+def test_failures_are_owed_until_the_article_is_stored_or_gone(store: Store) -> None:
+    shown = Card("Oil prices rise", "2026-01-29T15:08:00+04:00", "en", "feed")
+    store.record_failure(EN, shown, "http_5xx", 503, run_id=1)
+    store.record_failure(EN, shown, "timeout", None, run_id=2)
+    [owed] = store.failures()
+    assert (owed.url, owed.reason, owed.attempts, owed.card) == (EN, "timeout", 2, shown)
+    store.upsert_article(article(), shown)
+    assert store.failures() == []
+    store.record_failure(AZ, shown, "reset", None, run_id=3)
+    store.remember_gone(AZ, shown, 404)
+    assert store.failures() == []
+
+
+def test_walks_record_how_a_listing_ended(store: Store) -> None:
+    for _ in range(2):
+        store.start_run("report_feed", {}, "2026-01-29T21:00:00+04:00")
+    assert store.last_walk("en", "feed", before_run=10) is None
+    store.start_walk(1, "en", "feed")
+    assert store.last_walk("en", "feed", before_run=10) == Walk(1, None, False, None)
+    store.end_walk(1, "en", "feed", 3, "an empty batch", "0001-01-02T00:00:00+00:00")
+    assert store.last_walk("en", "feed", before_run=10) == Walk(
+        1, "an empty batch", True, "0001-01-02T00:00:00+00:00"
+    )
+    store.spoil_walk(1, "en", "feed")
+    assert store.last_walk("en", "feed", before_run=10) == Walk(1, "an empty batch", False, None)
+    store.start_walk(2, "en", "feed")  # a later run that never ended its walk (killed)
+    assert store.last_walk("en", "feed", before_run=10) == Walk(2, None, False, None)
+    assert store.last_walk("en", "feed", before_run=2) == Walk(1, "an empty batch", False, None)
+    assert store.last_walk("ru", "feed", before_run=10) is None
 
 
 def test_runs(store: Store) -> None:
     assert store.previous_run("report_feed") is None
     first = store.start_run("report_feed", {"lang": "en"}, "2026-01-29T21:00:00+04:00")
     assert store.previous_run("report_feed") is None  # not finished yet
-    store.finish_run(first, {"item_scraped_count": 3}, "finished")
+    store.finish_run(first, {"item_scraped_count": 3}, "finished", "complete")
     second = store.start_run("report_feed", {"lang": "az"}, "2026-01-29T22:00:00+04:00")
     assert second > first
     run = store.previous_run("report_feed")
     assert run is not None
-    assert (run.id, run.args, run.stats, run.clock, run.finish_reason) == (
+    assert (run.id, run.args, run.stats, run.clock, run.finish_reason, run.outcome) == (
         first,
         {"lang": "en"},
         {"item_scraped_count": 3},
         "2026-01-29T21:00:00+04:00",
         "finished",
+        "complete",
     )
     assert run.finished_at is not None
     assert store.previous_run("other_spider") is None
+    # A run stopped by a signal is the latest run, but not the latest clean one.
+    store.finish_run(second, {}, "shutdown", "shutdown")
+    assert store.previous_run("report_feed").id == second  # type: ignore[union-attr]
+    assert store.previous_run("report_feed", clean=True).id == first  # type: ignore[union-attr]
 
 
 def test_runs_are_committed_at_once(tmp_path: Path) -> None:
@@ -369,6 +411,8 @@ def test_counts(store: Store) -> None:
         "feed_entries": 1,
         "gone": 0,
         "runs": 0,
+        "walks": 0,
+        "failures": 0,
     }
 
 

@@ -1,9 +1,19 @@
-"""``scrapy crawl`` that checks spider arguments and the store before anything starts, and exits non-zero
-after a run that was blocked or could not reach the site, so cron and Scrapyd see the failure.
+"""``scrapy crawl`` whose exit code tells how the run went, and whose start-up errors are one sentence.
 
-A refusal at start is printed to stderr and, when ``LOG_FILE`` is set (Scrapyd sets it to the job's log),
-also logged there: Scrapyd copies a job's stderr only into its own scrapyd.log and lists a job that exited
-2 as "finished", so the job's log is where its outcome must be readable.
+| code | outcome |
+|---|---|
+| 0 | complete: every article the listings showed is stored, known, or remembered as gone |
+| 3 | partial: the run finished, but articles or listing pages failed after retries (counted under
+      ``newscrawl/failed/<reason>`` and owed to the next run) |
+| 1 | not finished: blocked, unreachable, stopped by a signal, or refused at start (store, snapshot) |
+| 2 | a bad spider argument |
+
+The outcome is also kept in the ``runs`` table and in the stat ``newscrawl/outcome``.
+
+A refusal at start (codes 1 and 2 before anything is fetched) is printed to stderr and, when ``LOG_FILE``
+is set (Scrapyd sets it to the job's log), also logged there: Scrapyd copies a job's stderr only into its
+own scrapyd.log and lists a job that exited non-zero as "finished", so the job's log is where its outcome
+must be readable.
 """
 
 from __future__ import annotations
@@ -16,29 +26,30 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from twisted.python.failure import Failure
 
-from newscrawl import runlock
 from newscrawl.replay import ReplaySettingsError, check_settings
 from newscrawl.spiders import ArgumentError
-from newscrawl.store import Store, StoreError
+from newscrawl.store import StoreError
 
 if TYPE_CHECKING:
     import argparse
 
 logger = logging.getLogger(__name__)
 
-# Close reasons after which the process exits non-zero.
-FAILED_REASONS = frozenset({"blocked", "unreachable"})
+PARTIAL_EXIT_CODE = 3
+
+
+def exit_code(reason: str | None, outcome: str | None) -> int:
+    """The process exit code of a run that ended with ``reason`` and ``outcome``.
+
+    >>> exit_code("finished", "complete"), exit_code("finished", "partial"), exit_code("blocked", "blocked")
+    (0, 3, 1)
+    """
+    if reason != "finished":
+        return 1
+    return PARTIAL_EXIT_CODE if outcome == "partial" else 0
 
 
 class Command(ScrapyCrawlCommand):
-    # The run lock's file descriptor, open until the process exits (see newscrawl/runlock.py).
-    lock_fd: int | None = None
-
-    def _log_refusal(self, message: str) -> None:
-        # Without LOG_FILE the log handler writes to stderr too: the sentence would appear twice.
-        if self.settings is not None and self.settings.get("LOG_FILE"):
-            logger.error(message)
-
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1 or self.crawler_process is None:
             super().run(args, opts)
@@ -52,22 +63,36 @@ class Command(ScrapyCrawlCommand):
                 self._log_refusal(str(exc))
                 raise UsageError(str(exc), print_help=False) from None
         try:
-            # A bad snapshot directory or a locked or unwritable store stops the run here, in one
-            # sentence, not in a traceback or once per item.
             check_settings(self.settings)
-            Store.open(self.settings["NEWSCRAWL_SQLITE"]).close()
-            self.lock_fd = runlock.hold(self.settings["NEWSCRAWL_SQLITE"])
-        except (ReplaySettingsError, StoreError) as exc:
-            self._log_refusal(str(exc))
-            print(f"scrapy crawl: error: {exc}", file=sys.stderr)
-            self.exitcode = 1
+        except ReplaySettingsError as exc:
+            self._refuse(str(exc))
             return
         crawler = self.crawler_process.create_crawler(spidercls)
         deferred = self.crawler_process.crawl(crawler, **opts.spargs)
-        if isinstance(getattr(deferred, "result", None), Failure):
-            self.exitcode = 1
+        result = getattr(deferred, "result", None)
+        if isinstance(result, Failure):
+            # Refused while the crawler was built: the store (locked, unwritable, foreign) or the snapshot.
+            deferred.addErrback(lambda _: None)
+            error = result.value
+            if isinstance(error, StoreError | ReplaySettingsError):
+                self._refuse(str(error))
+            else:
+                self._refuse(f"the crawl could not start: {error!r}")
             return
         self.crawler_process.start()
-        reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
-        if self.crawler_process.bootstrap_failed or reason in FAILED_REASONS:
+        stats = crawler.stats
+        reason = stats.get_value("finish_reason") if stats else None
+        outcome = stats.get_value("newscrawl/outcome") if stats else None
+        self.exitcode = exit_code(reason, outcome)
+        if self.crawler_process.bootstrap_failed or getattr(self.crawler_process, "has_exception", False):
             self.exitcode = 1
+
+    def _refuse(self, sentence: str) -> None:
+        self._log_refusal(sentence)
+        print(f"scrapy crawl: error: {sentence}", file=sys.stderr)
+        self.exitcode = 1
+
+    def _log_refusal(self, sentence: str) -> None:
+        # Without LOG_FILE the log handler writes to stderr too: the sentence would appear twice.
+        if self.settings is not None and self.settings.get("LOG_FILE"):
+            logger.error(sentence)

@@ -10,18 +10,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import scrapy
-from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import ConnectError, DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionDone,
+    ConnectionLost,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
 from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+from twisted.web.http import _DataLoss
 
 from newscrawl import parsing
 from newscrawl.dates import BAKU
 from newscrawl.items import Article, FeedEntry
-from newscrawl.site import LANGUAGES, SITE, canonical_url
+from newscrawl.ledger import BEGINNING, Ledger, WalkPlan
+from newscrawl.site import LANGUAGES, SITE, canonical_url, language_of
 from newscrawl.spiders import ArgumentError
-from newscrawl.store import Store
+from newscrawl.store import Card
 
 if TYPE_CHECKING:
     from typing import Self
@@ -177,7 +187,6 @@ class ReportFeedSpider(scrapy.Spider):
     now: datetime  # the crawl's "now": the snapshot's moment under replay
     args: Arguments
     since: datetime
-    store: Store
 
     def __init__(
         self,
@@ -192,7 +201,7 @@ class ReportFeedSpider(scrapy.Spider):
         self.spider_args = {"lang": lang, "categories": categories, "since": since, "max_pages": max_pages}
         self.scheduled: set[str] = set()
         self.homes_failed: set[str] = set()
-        self.run_id: int | None = None
+        self.walks: dict[tuple[str, str], WalkPlan] = {}
 
     @classmethod
     def check_arguments(cls, **kwargs: Any) -> Arguments:
@@ -206,11 +215,17 @@ class ReportFeedSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.now = snapshot_clock(crawler.settings.get("NEWSCRAWL_REPLAY")) or datetime.now(BAKU)
         spider.args = Arguments.parse(**spider.spider_args, now=spider.now)
-        spider.store = Store.from_crawler(crawler)
-        crawler.signals.connect(spider.record_run_end, signal=signals.spider_closed)
         return spider
 
-    # -- run bookkeeping -------------------------------------------------------------------------
+    @property
+    def ledger(self) -> Ledger:
+        """The store's owner for this crawl (an extension, built after the spider)."""
+        ledger = self.crawler.get_extension(Ledger)
+        if ledger is None:
+            raise RuntimeError("newscrawl.ledger.Ledger is not in EXTENSIONS: report_feed needs it")
+        return ledger
+
+    # -- start ---------------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Request]:
         for request in self.start_requests():
@@ -218,15 +233,8 @@ class ReportFeedSpider(scrapy.Spider):
 
     # Kept beside start(): scrapy-splash's SplashDeduplicateArgsMiddleware still calls it on Scrapy 2.13.
     def start_requests(self) -> Iterator[Request]:
-        previous = self.store.previous_run(self.name)
-        if self.args.since is not None:
-            self.since = self.args.since
-        elif previous is not None and previous.clock:
-            self.since = datetime.fromisoformat(previous.clock) - LOOKBACK
-        else:
-            self.since = self.now - FIRST_RUN_WINDOW
-        self.run_id = self.store.start_run(
-            self.name, {**self.args.raw, "since": self.since.isoformat()}, self.now.isoformat()
+        self.since = self.ledger.begin_run(
+            self.name, self.args.raw, self.now, self.args.since, FIRST_RUN_WINDOW, LOOKBACK
         )
         logger.info(
             "Crawling %s from %s back to %s (max %d pages per listing)",
@@ -235,6 +243,13 @@ class ReportFeedSpider(scrapy.Spider):
             self.since.isoformat(),
             self.args.max_pages,
         )
+        owed = self.ledger.owed(self.args.languages)
+        if owed:
+            logger.info("Requesting %d articles that earlier runs failed to get", len(owed))
+        for failure in owed:
+            self.scheduled.add(failure.url)
+            self._count("newscrawl/articles/owed", failure.language)
+            yield self._article_request(failure.url, failure.url, failure.card)
         for lang in self.args.languages:
             yield Request(
                 SITE[lang].home_url,
@@ -242,10 +257,6 @@ class ReportFeedSpider(scrapy.Spider):
                 errback=self.home_failed,
                 cb_kwargs={"lang": lang},
             )
-
-    def record_run_end(self, spider: scrapy.Spider, reason: str) -> None:
-        if self.run_id is not None and self.crawler.stats is not None:
-            self.store.finish_run(self.run_id, self.crawler.stats.get_stats(), reason)
 
     # -- listings ----------------------------------------------------------------------------------
 
@@ -256,68 +267,100 @@ class ReportFeedSpider(scrapy.Spider):
         links = _links(text)
         yield from self._cards(parsing.parse_cards(text, listing="home", seen_at=seen_at), lang, links)
         yield from self._cards(parsing.parse_sidebar(text, seen_at=seen_at), lang, links)
+        yield from self._listings(lang, parsing.feed_link(text), parsing.category_links(text))
 
-        feed_url = parsing.feed_link(text) or SITE[lang].feed_url
-        yield response.follow(
-            feed_url, callback=self.parse_listing, cb_kwargs={"lang": lang, "listing": "feed", "page": 1}
-        )
-        links = parsing.category_links(text) or {
-            c.slug: SITE[lang].category_url(c.slug) for c in SITE[lang].categories
-        }
+    def _listings(self, lang: str, feed_url: str | None, categories: dict[str, str]) -> Iterator[Request]:
+        """The first pages of the edition's feed and wanted categories; the site model fills what the
+        home page did not give."""
+        links = {"feed": feed_url or SITE[lang].feed_url}
+        categories = categories or {c.slug: SITE[lang].category_url(c.slug) for c in SITE[lang].categories}
         wanted = self.args.categories
-        for slug, url in links.items():
-            if wanted is None or slug in wanted:
-                yield response.follow(
-                    url,
-                    callback=self.parse_listing,
-                    cb_kwargs={"lang": lang, "listing": f"category:{slug}", "page": 1},
-                )
+        links.update(
+            (f"category:{slug}", url) for slug, url in categories.items() if wanted is None or slug in wanted
+        )
+        for listing, url in links.items():
+            self._walk(lang, listing)
+            yield Request(
+                url,
+                callback=self.parse_listing,
+                errback=self.listing_failed,
+                cb_kwargs={"lang": lang, "listing": listing, "page": 1},
+            )
 
     def parse_listing(
         self, response: Response, lang: str, listing: str, page: int, data_url: str | None = None
     ) -> Iterator[Request | FeedEntry]:
         text = _text(response)
         self._count("newscrawl/listing_pages", lang)
+        walk = self._walk(lang, listing)
         entries = parsing.parse_cards(text, listing=listing, seen_at=_utc_now())
         if not entries:
-            logger.debug("%s ends at page %d (empty batch) %s", listing, page, response.url)
+            if page == 1:
+                # A listing's first page always has cards: an empty one is a fault, not the end.
+                self._listing_lost(lang, listing, page, response.url, "empty_listing")
+            else:
+                self._end_walk(lang, listing, page, "an empty batch", BEGINNING)
             return
-        fresh = [e for e in entries if not self._older_than_since(e)]
+        fresh = [e for e in entries if not _older_than(e, walk.floor)]
         all_known = yield from self._cards(fresh, lang, _links(text))
         data_url = data_url or parsing.load_more_url(text)
         cursor = parsing.last_card_timestamp(text)
         if len(fresh) < len(entries):
-            reason = "a card older than since"
-        elif all_known:
-            reason = "a page of known articles"
+            self._end_walk(lang, listing, page, "a card older than since", walk.floor)
+        elif all_known and walk.stop_on_known:
+            self._end_walk(lang, listing, page, "a page of known articles", walk.floor)
         elif page >= self.args.max_pages:
-            reason = f"max_pages={self.args.max_pages}"
+            self._end_walk(lang, listing, page, f"max_pages={self.args.max_pages}", None)
         elif data_url is None or cursor is None:
-            reason = "no infinite-scroll endpoint on the page"
+            oldest = min((_moment(e) for e in entries if e.published_at), default=None)
+            self._end_walk(lang, listing, page, "no infinite-scroll endpoint on the page", oldest)
         else:
             yield Request(
                 parsing.next_batch_url(data_url, cursor),
                 callback=self.parse_listing,
+                errback=self.listing_failed,
                 cb_kwargs={"lang": lang, "listing": listing, "page": page + 1, "data_url": data_url},
             )
-            return
+
+    def _walk(self, lang: str, listing: str) -> WalkPlan:
+        plan = self.walks.get((lang, listing))
+        if plan is None:
+            plan = self.walks[lang, listing] = self.ledger.walk_started(lang, listing)
+        return plan
+
+    def _end_walk(self, lang: str, listing: str, page: int, reason: str, floor: datetime | None) -> None:
         logger.debug("%s (%s) stops at page %d: %s", listing, lang, page, reason)
+        self.ledger.walk_ended(lang, listing, page, reason, floor)
+
+    def listing_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        kwargs = request.cb_kwargs
+        reason, _ = failure_reason(failure)
+        self._listing_lost(kwargs["lang"], kwargs["listing"], kwargs["page"], request.url, reason)
+
+    def _listing_lost(self, lang: str, listing: str, page: int, url: str, reason: str) -> None:
+        """A listing page failed after retries: the walk is cut off there, and says so."""
+        self._count("newscrawl/listings/failed", lang)
+        logger.warning("%s (%s) cut off at page %d (%s): %s", listing, lang, page, reason, url)
+        self.ledger.listing_failed(reason)
+        self._end_walk(lang, listing, page, f"failed: {reason}", None)
 
     def _cards(
         self, entries: list[FeedEntry], lang: str, links: dict[str, str]
     ) -> Generator[Request | FeedEntry, None, bool]:
-        """Yield each card's entry and, when needed, its article request; return whether the store
-        already held every article of these cards, unchanged.
+        """Yield each card's entry and, when needed, its article request; return whether every article of
+        these cards was already stored, unchanged, before this run.
 
         The request goes to the URL exactly as the page links it (``links``: canonical -> as linked):
         old-design articles live at trailing-slash URLs that the canonical form drops."""
         all_known = True
         for entry in entries:
             if entry.url is None:
+                self._count("newscrawl/skipped/no_href", lang)
                 continue
             url = canonical_url(entry.url)
-            # Asked before the entry is yielded: the store must compare against earlier runs' cards.
-            known = self.store.card_is_current(url, entry.title, entry.published_at)
+            card = Card(entry.title, entry.published_at, lang, entry.listing)
+            known = self.ledger.card_known(url, card)
             all_known = all_known and known
             self._count("newscrawl/feed_entries", lang)
             yield entry
@@ -328,38 +371,46 @@ class ReportFeedSpider(scrapy.Spider):
                 self._count("newscrawl/articles/skipped_known", lang)
                 continue
             self._count("newscrawl/articles/requested", lang)
-            yield Request(
-                links.get(url, url),
-                callback=self.parse_article,
-                errback=self.article_failed,
-                cb_kwargs={"lang": lang},
-                meta={"card": entry},
-            )
+            yield self._article_request(url, links.get(url, url), card)
         return all_known
+
+    def _article_request(self, url: str, link: str, card: Card) -> Request:
+        self.ledger.requested(url, card)
+        return Request(
+            link,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"lang": card.language or language_of(url)},
+            meta={"article_url": url},
+        )
 
     # -- articles ----------------------------------------------------------------------------------
 
     def parse_article(self, response: Response, lang: str) -> Iterator[Article]:
         article = parsing.parse_article(_text(response), fetched_at=_utc_now(), stats=self.crawler.stats)
+        requested = response.request.meta.get("article_url") if response.request else None
+        self.ledger.fetched(requested or canonical_url(response.url), article.url)
         self._count("newscrawl/articles/parsed", lang)
         yield article
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        card: FeedEntry = request.meta["card"]
-        if isinstance(failure.value, HttpError):
-            status = failure.value.response.status
-            self._count(f"newscrawl/articles/http_{status}", request.cb_kwargs["lang"])
-            if status in (404, 410):
-                # Remembered so later runs skip it until its card changes.
-                self.store.remember_gone(canonical_url(request.url), card.title, card.published_at, status)
-            logger.warning("Article %s answered HTTP %d; skipped", request.url, status)
-        else:
-            logger.warning("Article %s failed: %s", request.url, failure.getErrorMessage())
+        url = request.meta.get("article_url") or canonical_url(request.url)
+        lang = request.cb_kwargs["lang"]
+        reason, status = failure_reason(failure)
+        if status in (404, 410):
+            self._count(f"newscrawl/articles/http_{status}", lang)
+            # Remembered so later runs skip it until its card changes.
+            self.ledger.gone(url, status)
+            logger.warning("Article %s answered HTTP %d; remembered as gone", request.url, status)
+            return
+        self._count("newscrawl/articles/failed", lang)
+        self.ledger.failed(url, reason, status)
 
-    def home_failed(self, failure: Failure) -> None:
+    def home_failed(self, failure: Failure) -> Iterator[Request]:
         request = failure.request  # type: ignore[attr-defined]
-        self.homes_failed.add(request.cb_kwargs["lang"])
+        lang = request.cb_kwargs["lang"]
+        self.homes_failed.add(lang)
         if failure.check(*NETWORK_ERRORS) and self.homes_failed >= set(self.args.languages):
             logger.error(
                 "report.az cannot be reached (%s). Check the network or proxy, or try the offline demo on "
@@ -368,18 +419,53 @@ class ReportFeedSpider(scrapy.Spider):
             )
             assert self.crawler.engine is not None
             self.crawler.engine.close_spider(self, "unreachable")
-        else:
-            logger.error("Home page %s failed: %s", request.url, failure.getErrorMessage())
+            return
+        reason, _ = failure_reason(failure)
+        self.ledger.listing_failed(reason)
+        logger.warning(
+            "Home page %s failed (%s); walking the edition's listings from the site model",
+            request.url,
+            reason,
+        )
+        yield from self._listings(lang, None, {})
 
     # -- helpers ----------------------------------------------------------------------------------
-
-    def _older_than_since(self, entry: FeedEntry) -> bool:
-        return entry.published_at is not None and datetime.fromisoformat(entry.published_at) < self.since
 
     def _count(self, key: str, lang: str) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(key)
         self.crawler.stats.inc_value(f"{key}/{lang}")
+
+
+def failure_reason(failure: Failure) -> tuple[str, int | None]:
+    """A short reason for a request that failed after retries, and its HTTP status if it had one."""
+    if isinstance(failure.value, HttpError):
+        status = failure.value.response.status
+        return ("http_5xx" if 500 <= status < 600 else f"http_{status}"), status
+    if failure.check(IgnoreRequest):
+        return "blocked", None
+    if failure.check(TimeoutError, TCPTimedOutError):
+        return "timeout", None
+    if failure.check(DNSLookupError):
+        return "dns", None
+    if failure.check(ConnectError):
+        return "connect", None
+    if failure.check(ResponseFailed) and any(
+        reason.check(_DataLoss) for reason in getattr(failure.value, "reasons", [])
+    ):
+        return "truncated", None
+    if failure.check(ResponseFailed, ResponseNeverReceived, ConnectionLost, ConnectionDone):
+        return "reset", None
+    return type(failure.value).__name__.lower(), None
+
+
+def _moment(entry: FeedEntry) -> datetime:
+    assert entry.published_at is not None
+    return datetime.fromisoformat(entry.published_at)
+
+
+def _older_than(entry: FeedEntry, floor: datetime) -> bool:
+    return entry.published_at is not None and _moment(entry) < floor
 
 
 def _utc_now() -> str:

@@ -1,0 +1,305 @@
+"""The one owner of the store during a crawl: what is known, what each walk covered, what is owed.
+
+:class:`Ledger` is an extension (``EXTENSIONS``). It opens the store when the crawler is built, so a
+locked or unusable file stops the run before anything is fetched, and every other component reaches the
+store through it (``crawler.get_extension(Ledger)``):
+
+- the spider asks :meth:`Ledger.card_known` once per article URL and run, and reports walks, fetched
+  articles, 404s and failures;
+- the store pipeline writes items through :meth:`Ledger.store_article` and :meth:`Ledger.store_feed_entry`;
+- the JSON Lines storage (:mod:`newscrawl.feeds`) learns from :meth:`Ledger.feed_opened` how much of its
+  file the store has committed.
+
+The rules it keeps, each in one place:
+
+- **Known.** A card counts as known only if its article was stored, for a card that read the same, by an
+  earlier run (or was remembered as gone). The answer is decided once per URL and run, before anything
+  of that run is stored, so one listing finishing early never makes another listing look known.
+- **Walks.** A listing may stop at a page of known cards only if its previous walk reached its normal
+  end (an empty batch, a card older than the walk's floor, or that same stop) no higher than this run's
+  floor. A walk cut short by ``max_pages``, an error, a kill or a block, or one whose articles failed, is
+  incomplete, and the next run walks on past known cards.
+- **Window.** ``since`` defaults from the last run that finished cleanly (reason ``finished``). A run
+  stopped by a signal, a block or the network, or killed, never narrows the next run's window.
+- **Owed articles.** An article that failed after retries, or was never requested because the run
+  stopped, is kept in ``failures``; the next run requests it first, and walks its listing at least down to
+  its card.
+- **Commit order.** An item is committed only after its JSON line is written, and each commit records how
+  many bytes of each JSON Lines file it covers; a file that grew past that (a killed run) is cut back to
+  it at the next open. So the JSON Lines hold each stored version exactly once (``docs/store.md``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal, Self
+
+from itemadapter import ItemAdapter
+from scrapy import Spider, signals
+
+from newscrawl.store import Card, Failure, Store, content_hash
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+# The oldest moment there is: the floor of a walk that reached the end of its listing.
+BEGINNING = datetime(1, 1, 2, tzinfo=UTC)
+
+StoreResult = Literal["new", "changed", "unchanged", "alias", "seen"]
+
+
+@dataclass(frozen=True, slots=True)
+class WalkPlan:
+    """How far a listing is walked in this run."""
+
+    floor: datetime  # cards older than this end the walk
+    stop_on_known: bool  # whether a page of known cards may end it
+
+
+class Ledger:
+    """Owns the SQLite store for one crawl and answers "is it known", "how far", "what is owed"."""
+
+    def __init__(self, crawler: Crawler, store: Store, batch_size: int) -> None:
+        self.crawler = crawler
+        self.store = store
+        self.batch_size = max(1, batch_size)
+        self.run_id: int | None = None
+        self.since: datetime | None = None
+        self._known: dict[str, bool] = {}
+        self._walks_of: dict[str, set[tuple[str, str]]] = {}  # article URL -> walks that showed its card
+        self._spoiled: set[tuple[str, str]] = set()
+        self._owed: dict[str, Failure] = {}
+        self._outstanding: dict[str, Card] = {}  # article URL -> card, requested and not yet settled
+        self._cards: dict[str, Card] = {}  # article URL as parsed -> the card it was fetched for
+        self._failed: Counter[str] = Counter()
+        self._staged = 0
+        self._feeds: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        store = Store.open(settings["NEWSCRAWL_SQLITE"], batch_size=None)  # StoreError: one sentence
+        ledger = cls(crawler, store, settings.getint("NEWSCRAWL_SQLITE_BATCH"))
+        crawler.signals.connect(ledger.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ledger.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ledger.close, signal=signals.engine_stopped)
+        return ledger
+
+    # -- the run ------------------------------------------------------------------------------------
+
+    def begin_run(
+        self,
+        spider: str,
+        args: Mapping[str, Any],
+        now: datetime,
+        since: datetime | None,
+        first_window: timedelta,
+        lookback: timedelta,
+    ) -> datetime:
+        """Record the run's start and return its ``since``: the argument, or the default window."""
+        if since is None:
+            clean = self.store.previous_run(spider, clean=True)
+            if clean is not None and clean.clock:
+                since = datetime.fromisoformat(clean.clock) - lookback
+            else:
+                since = now - first_window
+        self.since = since
+        self.run_id = self.store.start_run(spider, {**args, "since": since.isoformat()}, now.isoformat())
+        self._owed = {failure.url: failure for failure in self.store.failures()}
+        return since
+
+    def owed(self, languages: tuple[str, ...]) -> list[Failure]:
+        """Articles earlier runs failed to get, to be requested again first."""
+        return [failure for failure in self._owed.values() if failure.language in languages]
+
+    def spider_opened(self, spider: Spider) -> None:
+        # Connected here, after every extension's own item_scraped handler (the feed exporter's among
+        # them): this one runs once the item's JSON line is written.
+        self.crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        for url, card in sorted(self._outstanding.items()):
+            # Requested but never answered: the run stopped first, or a filter dropped a redirect.
+            why = "not_fetched" if reason == "finished" else f"interrupted_{reason}"
+            self._fail(url, card, why, None, level=logging.WARNING if reason == "finished" else logging.DEBUG)
+        if self._outstanding and reason != "finished":
+            logger.warning(
+                "%d article requests were not answered before the run stopped (%s); the next run requests "
+                "them first",
+                len(self._outstanding),
+                reason,
+            )
+        self._outstanding.clear()
+        stats = self.crawler.stats
+        assert stats is not None
+        outcome = reason
+        if reason == "finished":
+            outcome = "partial" if self._failed else "complete"
+        stats.set_value("newscrawl/outcome", outcome)
+        if self._failed:
+            summary = ", ".join(f"{why} {count}" for why, count in sorted(self._failed.items()))
+            logger.warning("Articles failed in this run, owed to the next one: %s", summary)
+        self.commit()
+        if self.run_id is not None:
+            self.store.finish_run(self.run_id, stats.get_stats(), reason, outcome)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- cards and articles ---------------------------------------------------------------------------
+
+    def card_known(self, url: str, card: Card) -> bool:
+        """Whether the article behind a card needs no request in this run (decided once per URL)."""
+        if card.listing is not None:
+            self._walks_of.setdefault(url, set()).add((card.language, card.listing))
+        known = self._known.get(url)
+        if known is None:
+            known = url not in self._owed and self.store.card_known(url, card, before_run=self.run_id)
+            self._known[url] = known
+        return known
+
+    def requested(self, url: str, card: Card) -> None:
+        """An article request left the spider; it must end stored, gone or failed."""
+        self._outstanding[url] = card
+
+    def fetched(self, url: str, article_url: str | None) -> None:
+        """The page of a requested article arrived and was parsed (its item may still be dropped)."""
+        card = self._outstanding.pop(url, None) or self._cards.get(url)
+        if card is not None and article_url:
+            self._cards[article_url] = card
+
+    def gone(self, url: str, status: int) -> None:
+        """The article answered 404 or 410: remembered, and skipped until its card changes."""
+        card = self._outstanding.pop(url, None) or Card(None, None)
+        self.store.remember_gone(url, card, status)
+        self._maybe_commit()
+
+    def failed(self, url: str, reason: str, status: int | None = None) -> None:
+        """The article could not be had after retries: logged with its URL, counted, owed to the next run."""
+        card = self._outstanding.pop(url, None) or Card(None, None)
+        self._fail(url, card, reason, status, level=logging.WARNING)
+
+    def listing_failed(self, reason: str) -> None:
+        """A listing page failed after retries (the spider logs it and ends the walk as cut off)."""
+        self._failed[f"listing_{reason}"] += 1
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.inc_value("newscrawl/failed")
+            stats.inc_value(f"newscrawl/failed/{reason}")
+
+    def _fail(self, url: str, card: Card, reason: str, status: int | None, level: int) -> None:
+        self._failed[reason] += 1
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.inc_value("newscrawl/failed")
+            stats.inc_value(f"newscrawl/failed/{reason}")
+        logger.log(level, "Article failed (%s), owed to the next run: %s", reason, url)
+        self.store.record_failure(url, card, reason, status, self.run_id)
+        for walk in self._walks_of.get(url, ()):
+            self._spoiled.add(walk)
+            if self.run_id is not None:
+                self.store.spoil_walk(self.run_id, *walk)
+        self._maybe_commit()
+
+    # -- walks ----------------------------------------------------------------------------------------
+
+    def walk_started(self, language: str, listing: str) -> WalkPlan:
+        """Record the start of a listing walk and plan how far it goes."""
+        assert self.run_id is not None and self.since is not None, "begin_run() first"
+        self.store.start_walk(self.run_id, language, listing)
+        floor = self.since
+        for failure in self._owed.values():
+            if failure.language == language and failure.listing == listing and failure.published_at:
+                floor = min(floor, datetime.fromisoformat(failure.published_at))
+        previous = self.store.last_walk(language, listing, self.run_id)
+        stop_on_known = (
+            previous is not None
+            and previous.complete
+            and previous.floor is not None
+            and datetime.fromisoformat(previous.floor) <= floor
+        )
+        self._maybe_commit()
+        return WalkPlan(floor=floor, stop_on_known=stop_on_known)
+
+    def walk_ended(
+        self, language: str, listing: str, pages: int, reason: str, floor: datetime | None
+    ) -> None:
+        """Record how a walk ended: ``floor`` is the oldest moment it covers, None when it was cut off."""
+        assert self.run_id is not None
+        if (language, listing) in self._spoiled:
+            floor = None
+        if floor is not None and reason == "a page of known articles":
+            previous = self.store.last_walk(language, listing, self.run_id)
+            # The walk met the previous one: it covers what that one covered.
+            floor = datetime.fromisoformat(previous.floor) if previous and previous.floor else None
+        self.store.end_walk(
+            self.run_id, language, listing, pages, reason, None if floor is None else floor.isoformat()
+        )
+        self._maybe_commit()
+
+    # -- items ----------------------------------------------------------------------------------------
+
+    def store_article(self, item: Any) -> StoreResult:
+        """Write an article; ``alias`` when it is a stored article under another URL, unchanged."""
+        adapter = ItemAdapter(item)
+        url: str = adapter["url"]
+        site_id, language = adapter.get("site_id"), str(adapter.get("language"))
+        card = self._cards.get(url)
+        if site_id and self.store.article_hash(url) is None:
+            first = self.store.url_for_site_id(str(site_id), language)
+            if first is not None and first != url:
+                self.store.add_alias(url, first)
+                if self.store.article_hash(first) == content_hash(item):
+                    self._maybe_commit()
+                    return "alias"
+                # A slug changed along with the text: the new text is a new version of the first URL.
+                adapter["url"] = first
+        return self._written(self.store.upsert_article(item, card, self.run_id))
+
+    def store_feed_entry(self, item: Any) -> StoreResult:
+        """Write a card; ``seen`` when this listing's card was stored before."""
+        return self._written(self.store.upsert_feed_entry(item))
+
+    def _written(self, result: StoreResult) -> StoreResult:
+        if result in ("new", "changed"):
+            # The item goes on to the JSON Lines: hold commits until item_scraped says its line is out.
+            self._staged += 1
+        self._maybe_commit()
+        return result
+
+    def add_alias(self, alias_url: str, url: str) -> None:
+        self.store.add_alias(alias_url, url)
+        self._maybe_commit()
+
+    def item_scraped(self, item: Any, spider: Spider) -> None:
+        """The item's JSON line is written (the feed exporter's handler ran first)."""
+        if self._staged:
+            self._staged -= 1
+        self._maybe_commit()
+
+    # -- commits and JSON Lines -------------------------------------------------------------------------
+
+    def feed_opened(self, path: str) -> int | None:
+        """Register a JSON Lines file; return how many of its bytes the store has committed (or None)."""
+        path = os.path.abspath(path)
+        self._feeds.add(path)
+        return self.store.feed_offset(path)
+
+    def _maybe_commit(self) -> None:
+        if self._staged == 0 and self.store.pending >= self.batch_size:
+            self.commit()
+
+    def commit(self) -> None:
+        """Commit, recording the size of every JSON Lines file: each byte below it is a committed item."""
+        if self._staged:
+            logger.debug("Committing with %d items not yet exported", self._staged)
+        sizes = {path: os.path.getsize(path) for path in self._feeds if os.path.isfile(path)}
+        self.store.set_feed_offsets(sizes, self.run_id)
+        self.store.commit()
