@@ -419,27 +419,34 @@ def test_the_schedule_command_refuses_wrong_credentials(scrapyd: Server) -> None
 # -- 6. cancel, then a normal run ------------------------------------------------------------------------
 
 
-def test_cancelled_then_a_normal_run_loses_nothing(scrapyd: Server, first_job: str) -> None:
-    data = scrapyd.home / "cancelled"
-    store = data / "newscrawl.sqlite3"
-    settings = ["-s", f"NEWSCRAWL_REPLAY={SNAPSHOT}", "-s", f"NEWSCRAWL_DATA_DIR={data}"]
+def test_cancelled_then_a_normal_run_loses_nothing(
+    scrapyd: Server, deployed: subprocess.CompletedProcess[str]
+) -> None:
+    # Every run here is a normal one, as the timer starts it: no since, the store decides the window.
+    def settings(name: str) -> list[str]:
+        return ["-s", f"NEWSCRAWL_REPLAY={SNAPSHOT}", "-s", f"NEWSCRAWL_DATA_DIR={scrapyd.home / name}"]
+
+    reference = scheduled_job(scrapyd.schedule(*settings("clean")))
+    scrapyd.wait_until(reference, "finished")
+    clean = stored(scrapyd.home / "clean" / "newscrawl.sqlite3")
+    assert clean
+
+    store = scrapyd.home / "cancelled" / "newscrawl.sqlite3"
     # Slowed down and committing often, so the cancel lands mid-crawl with part of the work stored.
     slow = ["-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS=1", "-s", "NEWSCRAWL_SQLITE_BATCH=5"]
-    cancelled = scheduled_job(scrapyd.schedule(*settings, *slow, "-a", "since=2000-01-01"))
+    cancelled = scheduled_job(scrapyd.schedule(*settings("cancelled"), *slow))
     deadline = time.monotonic() + PATIENCE
     while len(stored(store)) < 10:
         assert scrapyd.state(cancelled) != "finished", scrapyd.log(cancelled)
         assert time.monotonic() < deadline, scrapyd.log(cancelled)
         time.sleep(0.05)
     answer = scrapyd.api.call("cancel.json", form=[("project", "newscrawl"), ("job", cancelled)])
-    assert answer["prevstate"] == "running"
+    assert answer["prevstate"] == "running"  # Scrapyd sends SIGINT
     scrapyd.wait_until(cancelled, "finished")
-    clean = stored(scrapyd.home / "data" / "newscrawl.sqlite3")  # the store of one clean run
     assert 0 < len(stored(store)) < len(clean)
     assert runs(store)[-1].finish_reason == "shutdown"
 
-    # The next run as the timer starts it: no since, the store decides the window.
-    normal = scheduled_job(scrapyd.schedule(*settings))
+    normal = scheduled_job(scrapyd.schedule(*settings("cancelled")))
     scrapyd.wait_until(normal, "finished")
     assert runs(store)[-1].finish_reason == "finished"
     assert stored(store) == clean
