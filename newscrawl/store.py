@@ -797,7 +797,8 @@ def recent_runs(path: str | Path, limit: int = 10) -> list[Run]:
     path = Path(path)
     if not path.is_file():
         raise StoreError(
-            f"there is no store at {path}; run a crawl first or set NEWSCRAWL_SQLITE to the store's file"
+            f"there is no store at {path}; run a crawl first, "
+            "or point NEWSCRAWL_DATA_DIR or NEWSCRAWL_SQLITE at the store"
         )
     try:
         with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:

@@ -66,8 +66,8 @@ def test_runs_without_a_store_says_so_in_one_sentence(tmp_path: Path) -> None:
     result = scrapy(tmp_path / "missing.sqlite3", "runs")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        f"scrapy runs: error: there is no store at {tmp_path / 'missing.sqlite3'}; run a crawl first or set "
-        "NEWSCRAWL_SQLITE to the store's file"
+        f"scrapy runs: error: there is no store at {tmp_path / 'missing.sqlite3'}; run a crawl first, "
+        "or point NEWSCRAWL_DATA_DIR or NEWSCRAWL_SQLITE at the store"
     ]
     assert not (tmp_path / "missing.sqlite3").exists()
 

@@ -319,9 +319,9 @@ def test_a_second_run_requests_nothing(scrapyd: Server, first_job: str) -> None:
 
     # scrapy runs: the two runs, oldest first, with what each stored.
     result = subprocess.run(
-        [str(BIN / "scrapy"), "runs"],
+        [str(BIN / "scrapy"), "runs", "-s", f"NEWSCRAWL_DATA_DIR={store.parent}"],
         cwd=ROOT,
-        env={**scrapyd.env, "NEWSCRAWL_SQLITE": str(store)},
+        env=scrapyd.env,
         capture_output=True,
         text=True,
         timeout=60,

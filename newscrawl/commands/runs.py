@@ -9,12 +9,22 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl import runreport
+from newscrawl.addon import NewscrawlAddon
 from newscrawl.store import StoreError, recent_runs
 
 if TYPE_CHECKING:
     import argparse
 
+    from scrapy.settings import BaseSettings
+
 DEFAULT_LAST = 10
+
+
+def store_path(settings: BaseSettings) -> str:
+    """The store a crawl with these settings would open: resolved by the add-on, as at crawl time."""
+    resolved = settings.copy()
+    NewscrawlAddon().update_settings(resolved)
+    return str(resolved["NEWSCRAWL_SQLITE"])
 
 
 class Command(ScrapyCommand):
@@ -51,7 +61,7 @@ class Command(ScrapyCommand):
                 f"-n must be a whole number of at least 1 (got {opts.last!r}), e.g. -n 20", print_help=False
             )
         try:
-            runs = recent_runs(self.settings["NEWSCRAWL_SQLITE"], last)
+            runs = recent_runs(store_path(self.settings), last)
         except StoreError as exc:
             print(f"scrapy runs: error: {exc}", file=sys.stderr)
             self.exitcode = 1
