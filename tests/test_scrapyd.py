@@ -316,6 +316,8 @@ def test_a_second_run_requests_nothing(scrapyd: Server, first_job: str) -> None:
     assert last.stats.get("newscrawl/articles/requested", 0) == 0
     assert last.stats["newscrawl/feed_entries"] > 0
     assert error_lines(scrapyd.log(job)) == []
+    # The job's items file holds what this run stored: no article.
+    assert [line for line in read_jsonl(scrapyd.items(job)) if "listing" not in line] == []
 
     # scrapy runs: the two runs, oldest first, with what each stored.
     result = subprocess.run(
