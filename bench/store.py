@@ -4,7 +4,8 @@
 
 1. Articles per second through ``Store.upsert_article`` into a file-backed store (goal: 5,000/s), beside
    the same rows inserted by one plain ``executemany`` into a bare table in the same run: the reference.
-2. Peak RSS of the dedupe path (``DedupePipeline`` over a run of items, half of them already stored)
+2. Peak RSS of the dedupe path (``DedupePipeline`` and ``StorePipeline`` through the ledger, over a run of
+   items, half of them already stored)
    against a store of 10k and of 100k known articles, each measured in a fresh subprocess with
    ``resource.getrusage`` (goal: the larger within 1.2x of the smaller).
 
@@ -113,22 +114,27 @@ def reference(path: Path, count: int) -> float:
 
 def dedupe_rss(path: Path, known: int, items: int) -> dict[str, float]:
     """Run in a fresh process: the dedupe path over items against a store of known articles."""
-    from newscrawl.pipelines import DedupePipeline
+    from newscrawl.ledger import Ledger
+    from newscrawl.pipelines import DedupePipeline, StorePipeline
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    store = Store.open(path)
-    pipeline = DedupePipeline(store, None)
+    ledger = Ledger(None, Store.open(path, batch_size=None), 100)  # type: ignore[arg-type]
+    pipelines = (DedupePipeline(ledger, None), StorePipeline(ledger, None))
     passed = dropped = 0
     start = time.perf_counter()
     # Half of the run's articles are already stored (the newest known ones), half are new.
     for n in range(known - items // 2, known + items // 2):
         try:
-            pipeline.process_item(make_article(n), None)  # type: ignore[arg-type]
+            item = make_article(n)
+            for pipeline in pipelines:
+                item = pipeline.process_item(item, None)  # type: ignore[arg-type]
+            ledger.item_scraped(item, None)  # type: ignore[arg-type]
             passed += 1
         except Exception:  # DropItem
             dropped += 1
     seconds = time.perf_counter() - start
-    store.close()
+    ledger.commit()
+    ledger.close()
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "known": known,

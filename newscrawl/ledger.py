@@ -76,7 +76,8 @@ class Ledger:
         self._walks_of: dict[str, set[tuple[str, str]]] = {}  # article URL -> walks that showed its card
         self._spoiled: set[tuple[str, str]] = set()
         self._owed: dict[str, Failure] = {}
-        self._outstanding: dict[str, Card] = {}  # article URL -> card, requested and not yet settled
+        # article URL -> (card, URL as linked), requested and not yet settled
+        self._outstanding: dict[str, tuple[Card, str]] = {}
         self._cards: dict[str, Card] = {}  # article URL as parsed -> the card it was fetched for
         self._failed: Counter[str] = Counter()
         self._staged = 0
@@ -125,10 +126,11 @@ class Ledger:
         self.crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        for url, card in sorted(self._outstanding.items()):
+        for url, (card, link) in sorted(self._outstanding.items()):
             # Requested but never answered: the run stopped first, or a filter dropped a redirect.
             why = "not_fetched" if reason == "finished" else f"interrupted_{reason}"
-            self._fail(url, card, why, None, level=logging.WARNING if reason == "finished" else logging.DEBUG)
+            level = logging.WARNING if reason == "finished" else logging.DEBUG
+            self._fail(url, card, link, why, None, level=level)
         if self._outstanding and reason != "finished":
             logger.warning(
                 "%d article requests were not answered before the run stopped (%s); the next run requests "
@@ -165,26 +167,30 @@ class Ledger:
             self._known[url] = known
         return known
 
-    def requested(self, url: str, card: Card) -> None:
-        """An article request left the spider; it must end stored, gone or failed."""
-        self._outstanding[url] = card
+    def requested(self, url: str, card: Card, link: str) -> None:
+        """An article request left the spider (to ``link``); it must end stored, gone or failed."""
+        self._outstanding[url] = (card, link)
 
     def fetched(self, url: str, article_url: str | None) -> None:
         """The page of a requested article arrived and was parsed (its item may still be dropped)."""
-        card = self._outstanding.pop(url, None) or self._cards.get(url)
+        outstanding = self._outstanding.pop(url, None)
+        card = outstanding[0] if outstanding is not None else self._cards.get(url)
         if card is not None and article_url:
             self._cards[article_url] = card
+        # What became of the page's item (stored, or dropped with a counted reason) is the pipelines'.
+        self._settle(url)
 
     def gone(self, url: str, status: int) -> None:
         """The article answered 404 or 410: remembered, and skipped until its card changes."""
-        card = self._outstanding.pop(url, None) or Card(None, None)
+        card, _ = self._outstanding.pop(url, (Card(None, None), url))
         self.store.remember_gone(url, card, status)
+        self._settle(url)
         self._maybe_commit()
 
     def failed(self, url: str, reason: str, status: int | None = None) -> None:
         """The article could not be had after retries: logged with its URL, counted, owed to the next run."""
-        card = self._outstanding.pop(url, None) or Card(None, None)
-        self._fail(url, card, reason, status, level=logging.WARNING)
+        card, link = self._outstanding.pop(url, (Card(None, None), url))
+        self._fail(url, card, link, reason, status, level=logging.WARNING)
 
     def listing_failed(self, reason: str) -> None:
         """A listing page failed after retries (the spider logs it and ends the walk as cut off)."""
@@ -194,14 +200,14 @@ class Ledger:
             stats.inc_value("newscrawl/failed")
             stats.inc_value(f"newscrawl/failed/{reason}")
 
-    def _fail(self, url: str, card: Card, reason: str, status: int | None, level: int) -> None:
+    def _fail(self, url: str, card: Card, link: str, reason: str, status: int | None, level: int) -> None:
         self._failed[reason] += 1
         stats = self.crawler.stats
         if stats is not None:
             stats.inc_value("newscrawl/failed")
             stats.inc_value(f"newscrawl/failed/{reason}")
         logger.log(level, "Article failed (%s), owed to the next run: %s", reason, url)
-        self.store.record_failure(url, card, reason, status, self.run_id)
+        self.store.record_failure(url, card, reason, status, self.run_id, link)
         for walk in self._walks_of.get(url, ()):
             self._spoiled.add(walk)
             if self.run_id is not None:
@@ -261,11 +267,17 @@ class Ledger:
                     return "alias"
                 # A slug changed along with the text: the new text is a new version of the first URL.
                 adapter["url"] = first
-        return self._written(self.store.upsert_article(item, card, self.run_id))
+        result = self.store.upsert_article(item, card, self.run_id)
+        self._settle(adapter["url"])
+        return self._written(result)
 
     def store_feed_entry(self, item: Any) -> StoreResult:
         """Write a card; ``seen`` when this listing's card was stored before."""
         return self._written(self.store.upsert_feed_entry(item))
+
+    def _settle(self, url: str) -> None:
+        if self._owed.pop(url, None) is not None:
+            self.store.settle_failure(url)
 
     def _written(self, result: StoreResult) -> StoreResult:
         if result in ("new", "changed"):

@@ -187,6 +187,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX walks_listing ON walks(language, listing, run_id);
     CREATE TABLE failures (
         url TEXT PRIMARY KEY,
+        link TEXT NOT NULL,
         language TEXT NOT NULL,
         listing TEXT,
         title TEXT,
@@ -269,6 +270,7 @@ class Failure:
     """An article owed to the next run (table ``failures``)."""
 
     url: str
+    link: str
     language: str
     listing: str | None
     title: str | None
@@ -442,7 +444,7 @@ class Store:
         """Insert or update an article; keeps first_seen, and on a change the previous hash and time.
 
         ``card`` is the listing card the article was fetched for: a later card counts as known only while
-        it reads the same. Storing an article settles any failure owed for its URL.
+        it reads the same.
         """
         adapter = ItemAdapter(article)
         url: str = adapter["url"]
@@ -451,7 +453,6 @@ class Store:
         card_title, card_published = (card.title, card.published_at) if card else (None, None)
         execute = self.connection.execute
         self._write()
-        execute("DELETE FROM failures WHERE url = ?", (url,))
         row = execute("SELECT content_hash, story_id FROM articles WHERE url = ?", (url,)).fetchone()
         if row is not None and row[0] == digest:
             execute(
@@ -602,23 +603,36 @@ class Store:
             "status = excluded.status, seen_at = excluded.seen_at",
             (url, card.title, card.published_at, int(status), utcnow()),
         )
+        self._wrote()
+
+    def settle_failure(self, url: str) -> None:
+        """The article owed at url was stored or answered 404: nothing is owed any more."""
+        self._write()
         self.connection.execute("DELETE FROM failures WHERE url = ?", (url,))
         self._wrote()
 
     def record_failure(
-        self, url: str, card: Card, reason: str, status: int | None, run_id: int | None
+        self,
+        url: str,
+        card: Card,
+        reason: str,
+        status: int | None,
+        run_id: int | None,
+        link: str | None = None,
     ) -> None:
-        """Owe the article at url to the next run: it failed (after retries) or was never requested."""
+        """Owe the article at url to the next run: it failed (after retries) or was never requested.
+        ``link`` is the URL as the site links it (an old-design page keeps a trailing slash)."""
         now = utcnow()
         self._write()
         self.connection.execute(
-            "INSERT INTO failures (url, language, listing, title, published_at, reason, status, "
-            "first_failed, last_failed, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "INSERT INTO failures (url, link, language, listing, title, published_at, reason, status, "
+            "first_failed, last_failed, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (url) DO UPDATE SET reason = excluded.reason, status = excluded.status, "
             "attempts = attempts + 1, last_failed = excluded.last_failed, run_id = excluded.run_id, "
             "listing = coalesce(excluded.listing, listing)",
             (
                 url,
+                link or url,
                 card.language,
                 card.listing,
                 card.title,
@@ -635,8 +649,8 @@ class Store:
     def failures(self) -> list[Failure]:
         """Articles owed by earlier runs, oldest failure first."""
         rows = self.connection.execute(
-            "SELECT url, language, listing, title, published_at, reason, status, attempts FROM failures "
-            "ORDER BY first_failed, url"
+            "SELECT url, link, language, listing, title, published_at, reason, status, attempts "
+            "FROM failures ORDER BY first_failed, url"
         )
         return [Failure(*row) for row in rows]
 

@@ -249,7 +249,7 @@ class ReportFeedSpider(scrapy.Spider):
         for failure in owed:
             self.scheduled.add(failure.url)
             self._count("newscrawl/articles/owed", failure.language)
-            yield self._article_request(failure.url, failure.url, failure.card)
+            yield self._article_request(failure.url, failure.link, failure.card)
         for lang in self.args.languages:
             yield Request(
                 SITE[lang].home_url,
@@ -375,7 +375,7 @@ class ReportFeedSpider(scrapy.Spider):
         return all_known
 
     def _article_request(self, url: str, link: str, card: Card) -> Request:
-        self.ledger.requested(url, card)
+        self.ledger.requested(url, card, link)
         return Request(
             link,
             callback=self.parse_article,
