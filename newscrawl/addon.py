@@ -20,6 +20,13 @@ if TYPE_CHECKING:
 DEFAULT_FEEDS: dict[str, type] = {"articles.jsonl": Article, "feed_entries.jsonl": FeedEntry}
 
 
+def store_path(settings: BaseSettings) -> str:
+    """``NEWSCRAWL_SQLITE``, or ``newscrawl.sqlite3`` in ``NEWSCRAWL_DATA_DIR`` when it is empty."""
+    return settings.get("NEWSCRAWL_SQLITE") or os.path.join(
+        settings.get("NEWSCRAWL_DATA_DIR") or "data", "newscrawl.sqlite3"
+    )
+
+
 def _set_default(settings: BaseSettings, name: str, value: object) -> None:
     # At the priority the empty value has, so the value counts as the project's own default.
     settings.set(name, value, priority=settings.getpriority(name) or "project")
@@ -31,7 +38,7 @@ class NewscrawlAddon:
     def update_settings(self, settings: BaseSettings) -> None:
         data_dir = settings.get("NEWSCRAWL_DATA_DIR") or "data"
         if not settings.get("NEWSCRAWL_SQLITE"):
-            _set_default(settings, "NEWSCRAWL_SQLITE", os.path.join(data_dir, "newscrawl.sqlite3"))
+            _set_default(settings, "NEWSCRAWL_SQLITE", store_path(settings))
         if not settings.getdict("FEEDS"):
             feeds = {
                 os.path.join(data_dir, name): {

@@ -117,17 +117,32 @@ def parse_date(text: str | None, time: str | None = None) -> datetime | None:
     (True, True)
     >>> parse_date("Category | Other countries") is None, parse_date("") is None, parse_date(None) is None
     (True, True, True)
+
+    A year a news site cannot have printed is a broken page, not a date (and years 1 or 9999 with an
+    offset would overflow on the way to Baku time):
+
+    >>> parse_date("0001-01-01T00:00:00+05:00") is None, parse_date("9999-12-31T23:59:59-05:00") is None
+    (True, True)
+    >>> parse_date("1 January, 1899", "10:00") is None
+    True
     """
     if not text:
         return None
     text = unicodedata.normalize("NFC", text).strip()
+    parsed: datetime | None
     if time is None and _ISO.match(text):
         try:
             parsed = datetime.fromisoformat(text)
-        except ValueError:
+            parsed = parsed.replace(tzinfo=BAKU) if parsed.tzinfo is None else parsed.astimezone(BAKU)
+        except (ValueError, OverflowError):
             return None
-        return parsed.replace(tzinfo=BAKU) if parsed.tzinfo is None else parsed.astimezone(BAKU)
-    return _parse_visible(f"{text} {time or ''}")
+    else:
+        parsed = _parse_visible(f"{text} {time or ''}")
+    return parsed if parsed is not None and _FIRST_YEAR <= parsed.year <= _LAST_YEAR else None
+
+
+# The agency began in 2014 and the older design dates from 2021; the margins leave room for archives.
+_FIRST_YEAR, _LAST_YEAR = 1990, 2100
 
 
 def _parse_visible(text: str) -> datetime | None:

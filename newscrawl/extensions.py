@@ -50,6 +50,36 @@ def progress_line(stats: Mapping[str, Any], elapsed: float) -> str:
     return " | ".join(parts)
 
 
+# Every way an article, a card or a listing page can be lost, each counted by reason.
+LOSS_PREFIXES: tuple[str, ...] = ("newscrawl/failed/", "newscrawl/dropped/", "newscrawl/skipped/")
+# Drops that are the normal business of an incremental crawl, not losses.
+NOT_LOSSES = frozenset({"duplicate", "alias", "feed_entry_duplicate", "feed_entry_seen"})
+
+
+def loss_line(stats: Mapping[str, Any]) -> str:
+    """The totals of every loss counter, by family and reason.
+
+    >>> loss_line({"newscrawl/failed/http_5xx": 2, "newscrawl/dropped/missing_title": 1,
+    ...            "newscrawl/dropped/duplicate": 9, "newscrawl/failed/http_5xx/en": 2})
+    'failed: http_5xx 2 | dropped: missing_title 1'
+    >>> loss_line({"newscrawl/dropped/duplicate": 3})
+    ''
+    """
+    parts = []
+    for prefix in LOSS_PREFIXES:
+        reasons = {
+            key[len(prefix) :]: value
+            for key, value in sorted(stats.items())
+            if key.startswith(prefix)
+            and "/" not in key[len(prefix) :]
+            and key[len(prefix) :] not in NOT_LOSSES
+        }
+        if reasons:
+            family = prefix.rstrip("/").rsplit("/", 1)[1]
+            parts.append(f"{family}: " + ", ".join(f"{reason} {count}" for reason, count in reasons.items()))
+    return " | ".join(parts)
+
+
 class Progress:
     """Logs a progress line every ``NEWSCRAWL_PROGRESS_INTERVAL`` seconds and a summary at the end."""
 
@@ -82,6 +112,8 @@ class Progress:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
         elapsed = time.monotonic() - self.started
-        logger.info(
-            "Finished (%s) in %.0f s: %s", reason, elapsed, progress_line(self.stats.get_stats(), elapsed)
-        )
+        stats = self.stats.get_stats()
+        logger.info("Finished (%s) in %.0f s: %s", reason, elapsed, progress_line(stats, elapsed))
+        losses = loss_line(stats)
+        if losses:
+            logger.warning("Not stored, by reason: %s", losses)

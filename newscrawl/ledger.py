@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 
+from newscrawl.addon import store_path
 from newscrawl.store import Card, Failure, Store, content_hash
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ class Ledger:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        store = Store.open(settings["NEWSCRAWL_SQLITE"], batch_size=None)  # StoreError: one sentence
+        store = Store.open(store_path(settings), batch_size=None)  # StoreError: one sentence
         ledger = cls(crawler, store, settings.getint("NEWSCRAWL_SQLITE_BATCH"))
         crawler.signals.connect(ledger.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ledger.spider_closed, signal=signals.spider_closed)

@@ -21,10 +21,12 @@ from newscrawl.dates import isoformat, parse_date
 from newscrawl.items import Article, FeedEntry
 from newscrawl.site import BASE_URL, SITE, canonical_url
 
-# Spaces that HTML editors leave in news text: NBSP, narrow NBSP, figure space, and the zero-width
-# characters (ZWSP, ZWNJ, ZWJ, word joiner, BOM) that none of az, en and ru needs.
+# Spaces that HTML editors leave in news text: NBSP, narrow NBSP, figure space.
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+# Removed: zero-width space, word joiner and BOM (editor debris), the bidirectional embeddings, overrides
+# and isolates (they can make text display as something else), and the C0/C1 controls other than the
+# whitespace _SPACES folds. Kept: ZWNJ and ZWJ, which Persian and Arabic words and emoji sequences need.
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 
 def clean_text(value: str) -> str:
@@ -34,9 +36,16 @@ def clean_text(value: str) -> str:
     'S. Korean ministers head…'
     >>> clean_text("Azərbaycan") == "Azərbaycan"  # "ə" + combining dot is composed
     True
+
+    Joiners stay, for Persian words and emoji sequences; bidi overrides and control characters go:
+
+    >>> clean_text("می\\u200cخواهم") == "می\\u200cخواهم", clean_text("👩\\u200d💻") == "👩\\u200d💻"
+    (True, True)
+    >>> clean_text("invoice\\u202egnp.exe"), clean_text("a\\x00b\\x1bc\\u2066d\\u2069")
+    ('invoicegnp.exe', 'abcd')
     """
     value = html.unescape(value)
-    value = _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", value))
+    value = _INVISIBLE.sub("", unicodedata.normalize("NFC", value))
     return _SPACES.sub(" ", value).strip()
 
 

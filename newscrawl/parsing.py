@@ -81,9 +81,13 @@ OLD_BODY = "div.editor-body"
 OLD_COVER = "div.news-cover img"
 OLD_TAGS = "div.news-tags a"
 
-# Inside a body: paragraphs, but not those of an embedded tweet or of the tags block; their text
+# Inside a body: paragraphs, but not those of an embedded tweet, of a noscript or template fallback, or of
+# the tags block; their text
 # without scripts; inline images and video frames.
-PARAGRAPHS = ".//p[not(ancestor::blockquote)][not(ancestor::*[contains(concat(' ', @class, ' '), ' tags ')])]"
+PARAGRAPHS = (
+    ".//p[not(ancestor::blockquote or ancestor::noscript or ancestor::template)]"
+    "[not(ancestor::*[contains(concat(' ', @class, ' '), ' tags ')])]"
+)
 HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template"})
 INLINE_IMAGES = ".//img[not(ancestor::blockquote)]"
 VIDEO = ".//iframe | .//video"
@@ -409,17 +413,22 @@ def _text(node: Selector) -> str:
 
 
 def _visible_text(element: etree._Element, parts: list[str]) -> None:
-    # Walking lxml directly: an XPath per element, wrapped in Selectors, was most of the parse time.
-    visible = isinstance(element.tag, str) and element.tag not in HIDDEN_TAGS  # comments have no str tag
-    if element.tag == "br":
-        parts.append(" ")
-    elif visible and element.text:
-        parts.append(element.text)
-    if visible:
-        for child in element:
-            _visible_text(child, parts)
-            if child.tail:
-                parts.append(child.tail)
+    # Walking lxml directly (an XPath per element, wrapped in Selectors, was most of the parse time), and
+    # without recursion: a hostile page may nest tags ten thousand deep.
+    walker = etree.iterwalk(element, events=("start", "end", "comment", "pi"))
+    for event, node in walker:
+        if event in ("comment", "pi"):
+            if node.tail:
+                parts.append(node.tail)
+        elif event == "start":
+            if node.tag in HIDDEN_TAGS:
+                walker.skip_subtree()
+            elif node.tag == "br":
+                parts.append(" ")
+            elif node.text:
+                parts.append(node.text)
+        elif node is not element and node.tail:
+            parts.append(node.tail)
 
 
 def _strings(*values: Any) -> list[str]:

@@ -58,6 +58,8 @@ from scrapy.responsetypes import responsetypes
 from twisted.internet.defer import fail, succeed
 from w3lib.url import safe_url_string
 
+from newscrawl.exceptions import ReplaySettingsError
+
 if TYPE_CHECKING:
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
@@ -307,10 +309,6 @@ SIDECAR_HEADERS: tuple[str, ...] = (
 )
 
 
-class ReplaySettingsError(ValueError):
-    """NEWSCRAWL_REPLAY or NEWSCRAWL_RECORD points at something unusable; the message names the fix."""
-
-
 def check_settings(settings: BaseSettings) -> None:
     """Refuse, in one sentence, a replay directory that cannot be read, a record directory that cannot be
     written, or both modes at once. Creates the record directory.
@@ -318,7 +316,7 @@ def check_settings(settings: BaseSettings) -> None:
     >>> from scrapy.settings import Settings
     >>> check_settings(Settings({"NEWSCRAWL_REPLAY": "/nonexistent"}))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    newscrawl.replay.ReplaySettingsError: NEWSCRAWL_REPLAY=/nonexistent is not a directory; point it at ...
+    newscrawl.exceptions.ReplaySettingsError: NEWSCRAWL_REPLAY=/nonexistent is not a directory; ...
     """
     replay, record = settings.get("NEWSCRAWL_REPLAY") or "", settings.get("NEWSCRAWL_RECORD") or ""
     if replay and record:
@@ -376,15 +374,8 @@ class ReplayDownloadHandler:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        # ReplayAddon has checked the directory when the settings were applied.
         replay = crawler.settings.get("NEWSCRAWL_REPLAY") or ""
-        if replay:
-            try:
-                check_settings(crawler.settings)
-            except ReplaySettingsError as exc:
-                # Scrapy turns NotConfigured into a per-request NotSupported that carries this sentence;
-                # ReplayAddon normally stops the crawl before this point.
-                logger.error("%s", exc)
-                raise NotConfigured(str(exc)) from None
         return cls(crawler, Path(replay) if replay else None)
 
     def download_request(self, request: Request, spider: Spider) -> Deferred[Response]:
@@ -493,8 +484,7 @@ class RecordMiddleware:
         record = crawler.settings.get("NEWSCRAWL_RECORD") or ""
         if not record:
             raise NotConfigured  # without a message: Scrapy would warn about it on every live crawl
-        check_settings(crawler.settings)
-        return cls(Path(record), crawler.stats)
+        return cls(Path(record), crawler.stats)  # ReplayAddon has checked and created the directory
 
     def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
         try:
@@ -555,3 +545,14 @@ def _write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def snapshot_clock(replay_dir: str | None) -> datetime | None:
+    """The moment a replayed snapshot was taken (its SNAPSHOT.json ``fetched_at``), or None."""
+    if not replay_dir:
+        return None
+    manifest = Path(replay_dir) / "SNAPSHOT.json"
+    if not manifest.is_file():
+        return None
+    fetched_at = json.loads(manifest.read_text(encoding="utf-8")).get("fetched_at")
+    return datetime.fromisoformat(fetched_at) if fetched_at else None

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
 
-from newscrawl.store import StoreError
+from newscrawl.addon import store_path
+from newscrawl.exceptions import StoreError
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -67,10 +67,8 @@ class RunLock:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        path = crawler.settings.get("NEWSCRAWL_SQLITE")
-        if not path:  # no store in this crawl (the project's add-on names one unless it is left out)
-            raise NotConfigured
-        lock = cls(hold(path))  # StoreError: the crawl does not start
+        # The store the ledger opens, also for a spider that replaces ADDONS.
+        lock = cls(hold(store_path(crawler.settings)))  # StoreError: the crawl does not start
         crawler.signals.connect(lock.release, signal=signals.engine_stopped)
         return lock
 

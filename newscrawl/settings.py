@@ -40,6 +40,10 @@ DOWNLOAD_DELAY = 1.0  # default 0
 AUTOTHROTTLE_ENABLED = True  # default False
 AUTOTHROTTLE_START_DELAY = 2.0  # default 5.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # default 1.0, stated because politeness depends on it
+# A report.az page weighs 100-300 KB; a body past 10 MiB is a fault or a trap, and is dropped (reason
+# too_large) instead of filling memory.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # default 1 GiB
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024  # default 32 MiB
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]  # default also retries 429: a 429 means stop
 # A burst of 403/429 closes the spider with the reason "blocked" (newscrawl/middlewares.py); 0 turns
 # that off, and each 403/429 is then logged as a failure with its URL.

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from itemadapter import ItemAdapter
 
+from newscrawl.exceptions import StoreError
+
 if TYPE_CHECKING:
     from newscrawl.items import Article, FeedEntry
 
@@ -234,10 +236,6 @@ _TABLES = (
     "walks",
     "failures",
 )
-
-
-class StoreError(Exception):
-    """The store cannot be used; the message is one sentence that names the fix."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,8 +116,8 @@ def test_ten_replays_give_the_same_complete_data(tmp_path: Path) -> None:
             data = tmp_path / f"run{n}"
             command, env = crawl_command(data, SNAPSHOT, "since=2000-01-01")
             running.append((data, subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE)))
-        for data, process in running:
-            _, stderr = process.communicate(timeout=300)
+        finished = [(data, process, process.communicate(timeout=300)[1]) for data, process in running]
+        for data, process, stderr in finished:
             assert process.returncode == 0, stderr.decode()[-3000:]
             results.append(Result.of(data))
     first = results[0]

@@ -20,10 +20,12 @@ from crawling import (
     read_jsonl,
     snapshot_pages,
 )
+from scrapy.utils.test import get_crawler
 
+from newscrawl.arguments import Arguments
+from newscrawl.exceptions import ArgumentError
 from newscrawl.site import LANGUAGES, SITE
-from newscrawl.spiders import ArgumentError
-from newscrawl.spiders.report_feed import Arguments, ReportFeedSpider
+from newscrawl.spiders.report_feed import ReportFeedSpider
 from newscrawl.store import Store
 
 
@@ -94,14 +96,14 @@ def test_incremental_runs_fetch_only_new_and_changed(tmp_path: Path) -> None:
 )
 def test_bad_argument_stops_with_one_sentence(tmp_path: Path, argument: str, message: str) -> None:
     result = crawl(tmp_path, SNAPSHOT, argument)
-    assert result.returncode != 0
+    assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "articles.jsonl").exists()
 
 
 def test_arguments_defaults_and_scrapyd_extras() -> None:
-    args = ReportFeedSpider.check_arguments(_job="abc", setting="X=1")
+    args = ReportFeedSpider.from_crawler(get_crawler(ReportFeedSpider), _job="abc", setting="X=1").args
     assert args.languages == ("az", "en", "ru")
     assert args.categories is None
     assert args.since is None

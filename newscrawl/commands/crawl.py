@@ -10,10 +10,10 @@
 
 The outcome is also kept in the ``runs`` table and in the stat ``newscrawl/outcome``.
 
-A refusal at start (codes 1 and 2 before anything is fetched) is printed to stderr and, when ``LOG_FILE``
-is set (Scrapyd sets it to the job's log), also logged there: Scrapyd copies a job's stderr only into its
-own scrapyd.log and lists a job that exited non-zero as "finished", so the job's log is where its outcome
-must be readable.
+A refusal at start is printed to stderr and, when ``LOG_FILE`` is set (Scrapyd sets it to the job's log),
+also logged there: Scrapyd copies a job's stderr only into its own scrapyd.log and lists a job that exited
+non-zero as "finished", so the job's log is where its outcome must be readable. Without ``LOG_FILE`` the
+log goes to stderr as well, and the sentence is printed once.
 """
 
 from __future__ import annotations
@@ -23,12 +23,9 @@ import sys
 from typing import TYPE_CHECKING
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
-from scrapy.exceptions import UsageError
 from twisted.python.failure import Failure
 
-from newscrawl.replay import ReplaySettingsError, check_settings
-from newscrawl.spiders import ArgumentError
-from newscrawl.store import StoreError
+from newscrawl.exceptions import ArgumentError, NewscrawlError
 
 if TYPE_CHECKING:
     import argparse
@@ -54,30 +51,17 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1 or self.crawler_process is None:
             super().run(args, opts)
             return
-        spidercls = self.crawler_process.spider_loader.load(args[0])
-        check = getattr(spidercls, "check_arguments", None)
-        if check is not None:
-            try:
-                check(**opts.spargs)
-            except ArgumentError as exc:
-                self._log_refusal(str(exc))
-                raise UsageError(str(exc), print_help=False) from None
-        try:
-            check_settings(self.settings)
-        except ReplaySettingsError as exc:
-            self._refuse(str(exc))
-            return
-        crawler = self.crawler_process.create_crawler(spidercls)
+        crawler = self.crawler_process.create_crawler(args[0])
         deferred = self.crawler_process.crawl(crawler, **opts.spargs)
         result = getattr(deferred, "result", None)
         if isinstance(result, Failure):
-            # Refused while the crawler was built: the store (locked, unwritable, foreign) or the snapshot.
+            # Refused while the spider and crawler were built: an argument, the store or the snapshot.
             deferred.addErrback(lambda _: None)
             error = result.value
-            if isinstance(error, StoreError | ReplaySettingsError):
-                self._refuse(str(error))
+            if isinstance(error, NewscrawlError):
+                self._refuse(str(error), 2 if isinstance(error, ArgumentError) else 1)
             else:
-                self._refuse(f"the crawl could not start: {error!r}")
+                self._refuse(f"the crawl could not start: {error!r}", 1)
             return
         self.crawler_process.start()
         stats = crawler.stats
@@ -87,12 +71,8 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed or getattr(self.crawler_process, "has_exception", False):
             self.exitcode = 1
 
-    def _refuse(self, sentence: str) -> None:
-        self._log_refusal(sentence)
-        print(f"scrapy crawl: error: {sentence}", file=sys.stderr)
-        self.exitcode = 1
-
-    def _log_refusal(self, sentence: str) -> None:
-        # Without LOG_FILE the log handler writes to stderr too: the sentence would appear twice.
+    def _refuse(self, sentence: str, code: int) -> None:
         if self.settings is not None and self.settings.get("LOG_FILE"):
-            logger.error(sentence)
+            logger.error("%s", sentence)  # into the log file too, where Scrapyd keeps each job's log
+        print(f"scrapy crawl: error: {sentence}", file=sys.stderr)
+        self.exitcode = code

@@ -9,22 +9,14 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl import runreport
-from newscrawl.addon import NewscrawlAddon
-from newscrawl.store import StoreError, recent_runs
+from newscrawl.addon import store_path
+from newscrawl.exceptions import StoreError
+from newscrawl.store import recent_runs
 
 if TYPE_CHECKING:
     import argparse
 
-    from scrapy.settings import BaseSettings
-
 DEFAULT_LAST = 10
-
-
-def store_path(settings: BaseSettings) -> str:
-    """The store a crawl with these settings would open: resolved by the add-on, as at crawl time."""
-    resolved = settings.copy()
-    NewscrawlAddon().update_settings(resolved)
-    return str(resolved["NEWSCRAWL_SQLITE"])
 
 
 class Command(ScrapyCommand):

@@ -1,18 +1,16 @@
 from __future__ import annotations
 
-import json
 import logging
-import re
 from collections.abc import AsyncIterator, Generator, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
 from twisted.internet.error import (
     ConnectError,
     ConnectionDone,
@@ -26,11 +24,13 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 from twisted.web.http import _DataLoss
 
 from newscrawl import parsing
+from newscrawl.arguments import Arguments
 from newscrawl.dates import BAKU
+from newscrawl.encoding import decoded
 from newscrawl.items import Article, FeedEntry
 from newscrawl.ledger import BEGINNING, Ledger, WalkPlan
-from newscrawl.site import LANGUAGES, SITE, canonical_url, language_of
-from newscrawl.spiders import ArgumentError
+from newscrawl.replay import snapshot_clock
+from newscrawl.site import DOMAIN, SITE, canonical_url, language_of
 from newscrawl.store import Card
 
 if TYPE_CHECKING:
@@ -40,123 +40,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_PAGES = 20
 FIRST_RUN_WINDOW = timedelta(hours=24)
 # A later run looks back this far before the previous run's start, so a headline corrected shortly
 # after publication is still seen on its card.
 LOOKBACK = timedelta(hours=6)
-_DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 NETWORK_ERRORS = (DNSLookupError, ConnectError, TCPTimedOutError, TimeoutError)
-
-
-@dataclass(frozen=True)
-class Arguments:
-    """The spider arguments, checked. ``since`` stays None when the store decides it."""
-
-    languages: tuple[str, ...]
-    categories: frozenset[str] | None  # None: every category the pages link to
-    since: datetime | None
-    max_pages: int
-    raw: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def parse(
-        cls,
-        lang: str | None = None,
-        categories: str | None = None,
-        since: str | None = None,
-        max_pages: str | int | None = None,
-        *,
-        now: datetime | None = None,
-    ) -> Arguments:
-        """Check the arguments; a wrong value raises ArgumentError with one sentence naming the fix.
-
-        >>> Arguments.parse(lang="en,ru", categories="finance").languages
-        ('en', 'ru')
-        >>> Arguments.parse(lang="de")
-        Traceback (most recent call last):
-        ...
-        newscrawl.spiders.ArgumentError: lang must be a comma list of az, en, ru (got 'de'): -a lang=en,ru
-        >>> Arguments.parse(since="6h", now=datetime(2026, 1, 29, 21, tzinfo=BAKU)).since.isoformat()
-        '2026-01-29T15:00:00+04:00'
-        """
-        raw = {
-            k: str(v)
-            for k, v in (
-                ("lang", lang),
-                ("categories", categories),
-                ("since", since),
-                ("max_pages", max_pages),
-            )
-            if v is not None
-        }
-        languages = _parse_languages(lang)
-        return cls(
-            languages=languages,
-            categories=_parse_categories(categories, languages),
-            since=_parse_since(since, now or datetime.now(BAKU)),
-            max_pages=_parse_max_pages(max_pages),
-            raw=raw,
-        )
-
-
-def _parse_languages(value: str | None) -> tuple[str, ...]:
-    if value is None or value.strip() in ("", "all"):
-        return LANGUAGES
-    codes = tuple(dict.fromkeys(code.strip().lower() for code in value.split(",") if code.strip()))
-    if not codes or any(code not in LANGUAGES for code in codes):
-        raise ArgumentError(
-            f"lang must be a comma list of {', '.join(LANGUAGES)} (got {value!r}): -a lang=en,ru"
-        )
-    return codes
-
-
-def _parse_categories(value: str | None, languages: tuple[str, ...]) -> frozenset[str] | None:
-    if value is None or value.strip() in ("", "all"):
-        return None
-    if value.strip() == "none":
-        return frozenset()
-    known = {c.slug for lang in languages for c in SITE[lang].categories}
-    slugs = frozenset(slug.strip().lower() for slug in value.split(",") if slug.strip())
-    unknown = sorted(slugs - known)
-    if unknown:
-        raise ArgumentError(
-            f"categories must be all, none or a comma list of category slugs of the chosen languages "
-            f"({', '.join(sorted(known))}); unknown: {', '.join(unknown)}"
-        )
-    return slugs
-
-
-def _parse_since(value: str | None, now: datetime) -> datetime | None:
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    duration = _DURATION.match(text.lower())
-    if duration:
-        return now - timedelta(**{_UNITS[duration.group(2)]: int(duration.group(1))})
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ArgumentError(
-            f"since must be an ISO date or datetime (2026-01-29, 2026-01-29T15:00) or a duration "
-            f"such as 30m, 6h, 2d, 1w (got {value!r})"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=BAKU)
-
-
-def _parse_max_pages(value: str | int | None) -> int:
-    if value is None or str(value).strip() == "":
-        return DEFAULT_MAX_PAGES
-    try:
-        pages = int(str(value).strip())
-    except ValueError:
-        pages = 0
-    if pages < 1:
-        raise ArgumentError(
-            f"max_pages must be a whole number of at least 1 (got {value!r}), e.g. -a max_pages=5"
-        )
-    return pages
 
 
 class ReportFeedSpider(scrapy.Spider):
@@ -171,15 +59,16 @@ class ReportFeedSpider(scrapy.Spider):
         besides the Latest News feed.
       since
         Oldest card to read: an ISO date or datetime (Baku time unless an offset is given) or a duration
-        back from now (``30m``, ``6h``, ``2d``, ``1w``). Default: 6 hours before the previous run's start,
-        or 24 hours on a first run.
+        back from now (``30m``, ``6h``, ``2d``, ``1w``). Default: 6 hours before the start of the last
+        run that finished cleanly, or 24 hours before there is one.
       max_pages
         Listing pages (first page plus infinite-scroll batches) read per listing. Default: 20.
     Caveats
-      Article pages already in the store whose card is unchanged are not requested again; listing pages
-      always are. Under replay (``NEWSCRAWL_REPLAY``) "now" is the snapshot's ``fetched_at``. Sidebar
-      entries are taken from the home page only: every page of a language shows the same sidebar at a
-      given moment.
+      Article pages stored by earlier runs whose card is unchanged are not requested again; listing pages
+      always are, and a listing stops at a page of such cards only if its previous walk was complete
+      (newscrawl/ledger.py). Articles that failed in earlier runs are requested first. Under replay
+      (``NEWSCRAWL_REPLAY``) "now" is the snapshot's ``fetched_at``. Sidebar entries are taken from the
+      home page only: every page of a language shows the same sidebar at a given moment.
     """
 
     name = "report_feed"
@@ -202,13 +91,6 @@ class ReportFeedSpider(scrapy.Spider):
         self.scheduled: set[str] = set()
         self.homes_failed: set[str] = set()
         self.walks: dict[tuple[str, str], WalkPlan] = {}
-
-    @classmethod
-    def check_arguments(cls, **kwargs: Any) -> Arguments:
-        """Raise ArgumentError for an unusable argument, before the crawl starts (the crawl command)."""
-        return Arguments.parse(
-            **{k: v for k, v in kwargs.items() if k in ("lang", "categories", "since", "max_pages")}
-        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -261,13 +143,20 @@ class ReportFeedSpider(scrapy.Spider):
     # -- listings ----------------------------------------------------------------------------------
 
     def parse_home(self, response: Response, lang: str) -> Iterator[Request | FeedEntry]:
-        text = _text(response)
+        text = decoded(response)
         self._count("newscrawl/listing_pages", lang)
         seen_at = _utc_now()
         links = _links(text)
         yield from self._cards(parsing.parse_cards(text, listing="home", seen_at=seen_at), lang, links)
         yield from self._cards(parsing.parse_sidebar(text, seen_at=seen_at), lang, links)
-        yield from self._listings(lang, parsing.feed_link(text), parsing.category_links(text))
+        feed_url, categories = parsing.feed_link(text), parsing.category_links(text)
+        # The site model's paths stand in, and the counters say so: a home page that stops showing its
+        # navigation is a redesign to look at.
+        if feed_url is None:
+            self._count("newscrawl/fallback/feed_link", lang)
+        if not categories:
+            self._count("newscrawl/fallback/category_links", lang)
+        yield from self._listings(lang, feed_url, categories)
 
     def _listings(self, lang: str, feed_url: str | None, categories: dict[str, str]) -> Iterator[Request]:
         """The first pages of the edition's feed and wanted categories; the site model fills what the
@@ -290,7 +179,7 @@ class ReportFeedSpider(scrapy.Spider):
     def parse_listing(
         self, response: Response, lang: str, listing: str, page: int, data_url: str | None = None
     ) -> Iterator[Request | FeedEntry]:
-        text = _text(response)
+        text = decoded(response)
         self._count("newscrawl/listing_pages", lang)
         walk = self._walk(lang, listing)
         entries = parsing.parse_cards(text, listing=listing, seen_at=_utc_now())
@@ -359,6 +248,13 @@ class ReportFeedSpider(scrapy.Spider):
                 self._count("newscrawl/skipped/no_href", lang)
                 continue
             url = canonical_url(entry.url)
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https"):
+                self._count("newscrawl/skipped/bad_scheme", lang)
+                continue
+            if parts.hostname != DOMAIN:
+                self._count("newscrawl/skipped/offsite", lang)
+                continue
             card = Card(entry.title, entry.published_at, lang, entry.listing)
             known = self.ledger.card_known(url, card)
             all_known = all_known and known
@@ -387,11 +283,27 @@ class ReportFeedSpider(scrapy.Spider):
     # -- articles ----------------------------------------------------------------------------------
 
     def parse_article(self, response: Response, lang: str) -> Iterator[Article]:
-        article = parsing.parse_article(_text(response), fetched_at=_utc_now(), stats=self.crawler.stats)
+        article = parsing.parse_article(decoded(response), fetched_at=_utc_now(), stats=self.crawler.stats)
         requested = response.request.meta.get("article_url") if response.request else None
+        self._settle_identity(article, canonical_url(response.url))
         self.ledger.fetched(requested or canonical_url(response.url), article.url)
         self._count("newscrawl/articles/parsed", lang)
         yield article
+
+    def _settle_identity(self, article: Article, fetched: str) -> None:
+        """An article is the report.az page it was fetched from (after redirects): a canonical link that
+        points elsewhere is ignored, counted and logged, never trusted to rename or hide the page."""
+        if article.url is None or article.url == fetched:
+            article.url = fetched
+            return
+        reason = "offsite_canonical" if urlsplit(article.url).hostname != DOMAIN else "canonical_mismatch"
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"newscrawl/identity/{reason}")
+        logger.warning(
+            "%s names %s as its canonical URL (%s); kept as %s", fetched, article.url, reason, fetched
+        )
+        article.url = fetched
+        article.language = language_of(fetched)
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -443,7 +355,14 @@ def failure_reason(failure: Failure) -> tuple[str, int | None]:
         status = failure.value.response.status
         return ("http_5xx" if 500 <= status < 600 else f"http_{status}"), status
     if failure.check(IgnoreRequest):
-        return "blocked", None
+        message = str(failure.value)
+        if "max redirections" in message:
+            return "redirect_loop", None
+        if failure.request.meta.get("redirect_urls"):  # type: ignore[attr-defined]
+            return "offsite_redirect", None
+        return ("blocked" if "(blocked)" in message else "ignored"), None
+    if failure.check(CancelledError):  # DOWNLOAD_MAXSIZE
+        return "too_large", None
     if failure.check(TimeoutError, TCPTimedOutError):
         return "timeout", None
     if failure.check(DNSLookupError):
@@ -478,21 +397,3 @@ def _links(response: TextResponse) -> dict[str, str]:
         canonical_url(absolute): absolute
         for absolute in map(response.urljoin, response.css("a::attr(href)").getall())
     }
-
-
-def _text(response: Response) -> TextResponse:
-    if isinstance(response, TextResponse):
-        return response
-    # An empty infinite-scroll batch may come without a Content-Type that marks it as text.
-    return TextResponse(url=response.url, body=response.body, encoding="utf-8", request=response.request)
-
-
-def snapshot_clock(replay_dir: str | None) -> datetime | None:
-    """The moment a replayed snapshot was taken (its SNAPSHOT.json ``fetched_at``), or None."""
-    if not replay_dir:
-        return None
-    manifest = Path(replay_dir) / "SNAPSHOT.json"
-    if not manifest.is_file():
-        return None
-    fetched_at = json.loads(manifest.read_text(encoding="utf-8")).get("fetched_at")
-    return datetime.fromisoformat(fetched_at) if fetched_at else None

@@ -1,0 +1,128 @@
+"""The arguments of ``report_feed``, parsed and checked once, in the spider's ``from_crawler``.
+
+A wrong value raises :class:`~newscrawl.exceptions.ArgumentError` with one sentence naming the valid
+values; the ``crawl`` command prints it and exits 2.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from newscrawl.dates import BAKU
+from newscrawl.exceptions import ArgumentError
+from newscrawl.site import LANGUAGES, SITE
+
+DEFAULT_MAX_PAGES = 20
+_DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """The spider arguments, checked. ``since`` stays None when the store decides it."""
+
+    languages: tuple[str, ...]
+    categories: frozenset[str] | None  # None: every category the pages link to
+    since: datetime | None
+    max_pages: int
+    raw: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(
+        cls,
+        lang: str | None = None,
+        categories: str | None = None,
+        since: str | None = None,
+        max_pages: str | int | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> Arguments:
+        """Check the arguments; a wrong value raises ArgumentError with one sentence naming the fix.
+
+        >>> Arguments.parse(lang="en,ru", categories="finance").languages
+        ('en', 'ru')
+        >>> Arguments.parse(lang="de")
+        Traceback (most recent call last):
+        ...
+        newscrawl.exceptions.ArgumentError: lang must be a comma list of az, en, ru (got 'de'): -a lang=en,ru
+        >>> Arguments.parse(since="6h", now=datetime(2026, 1, 29, 21, tzinfo=BAKU)).since.isoformat()
+        '2026-01-29T15:00:00+04:00'
+        """
+        raw = {
+            k: str(v)
+            for k, v in (
+                ("lang", lang),
+                ("categories", categories),
+                ("since", since),
+                ("max_pages", max_pages),
+            )
+            if v is not None
+        }
+        languages = _parse_languages(lang)
+        return cls(
+            languages=languages,
+            categories=_parse_categories(categories, languages),
+            since=_parse_since(since, now or datetime.now(BAKU)),
+            max_pages=_parse_max_pages(max_pages),
+            raw=raw,
+        )
+
+
+def _parse_languages(value: str | None) -> tuple[str, ...]:
+    if value is None or value.strip() in ("", "all"):
+        return LANGUAGES
+    codes = tuple(dict.fromkeys(code.strip().lower() for code in value.split(",") if code.strip()))
+    if not codes or any(code not in LANGUAGES for code in codes):
+        raise ArgumentError(
+            f"lang must be a comma list of {', '.join(LANGUAGES)} (got {value!r}): -a lang=en,ru"
+        )
+    return codes
+
+
+def _parse_categories(value: str | None, languages: tuple[str, ...]) -> frozenset[str] | None:
+    if value is None or value.strip() in ("", "all"):
+        return None
+    if value.strip() == "none":
+        return frozenset()
+    known = {c.slug for lang in languages for c in SITE[lang].categories}
+    slugs = frozenset(slug.strip().lower() for slug in value.split(",") if slug.strip())
+    unknown = sorted(slugs - known)
+    if unknown:
+        raise ArgumentError(
+            f"categories must be all, none or a comma list of category slugs of the chosen languages "
+            f"({', '.join(sorted(known))}); unknown: {', '.join(unknown)}"
+        )
+    return slugs
+
+
+def _parse_since(value: str | None, now: datetime) -> datetime | None:
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    duration = _DURATION.match(text.lower())
+    if duration:
+        return now - timedelta(**{_UNITS[duration.group(2)]: int(duration.group(1))})
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ArgumentError(
+            f"since must be an ISO date or datetime (2026-01-29, 2026-01-29T15:00) or a duration "
+            f"such as 30m, 6h, 2d, 1w (got {value!r})"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=BAKU)
+
+
+def _parse_max_pages(value: str | int | None) -> int:
+    if value is None or str(value).strip() == "":
+        return DEFAULT_MAX_PAGES
+    try:
+        pages = int(str(value).strip())
+    except ValueError:
+        pages = 0
+    if pages < 1:
+        raise ArgumentError(
+            f"max_pages must be a whole number of at least 1 (got {value!r}), e.g. -a max_pages=5"
+        )
+    return pages
