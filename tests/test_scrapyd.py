@@ -242,6 +242,17 @@ def test_deploy_with_scrapyd_deploy(scrapyd: Server, deployed: subprocess.Comple
         "report_feed"
     ]
     assert scrapyd.api.call("listversions.json", query=[("project", "newscrawl")])["versions"] == ["1"]
+    # scrapyd-client reads the same target (it fails on a URL that ends in "/").
+    spiders = subprocess.run(
+        [str(BIN / "scrapyd-client"), "spiders", "--target", "remote", "--project", "newscrawl"],
+        cwd=ROOT,
+        env=scrapyd.client_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert spiders.returncode == 0, spiders.stdout + spiders.stderr
+    assert "report_feed" in spiders.stdout
 
 
 def test_the_egg_carries_every_file_of_the_package(tmp_path: Path) -> None:
