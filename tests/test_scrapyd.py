@@ -22,7 +22,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from newscrawl.replay import iter_snapshot
-from newscrawl.schedule import Scrapyd
+from newscrawl.schedule import ScheduleError, Scrapyd
 from newscrawl.site import canonical_url
 from newscrawl.store import Run, recent_runs
 
@@ -140,9 +140,9 @@ def scheduled_job(result: subprocess.CompletedProcess[str]) -> str:
     return match.group(1)
 
 
-@pytest.fixture(scope="module")
-def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    home = tmp_path_factory.mktemp("scrapyd")
+@contextmanager
+def running_scrapyd(home: Path, items_dir: str) -> Iterator[Server]:
+    """Scrapyd with deploy/scrapyd.conf's settings, but its own port, directories and credentials."""
     port, password = free_port(), secrets.token_hex(12)
     config = configparser.ConfigParser()
     config.read(DEPLOY / "scrapyd.conf")
@@ -152,7 +152,7 @@ def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             "eggs_dir": str(home / "eggs"),
             "logs_dir": str(home / "logs"),
             "dbs_dir": str(home / "dbs"),
-            "items_dir": str(home / "items"),
+            "items_dir": items_dir,
             "username": USERNAME,
             "password": password,
             "max_proc": "4",
@@ -174,7 +174,7 @@ def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             try:
                 server.api.call("daemonstatus.json")
                 break
-            except Exception:
+            except ScheduleError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"Scrapyd did not start:\n{server.scrapyd_log()}")
                 time.sleep(0.2)
@@ -186,6 +186,14 @@ def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The server of most tests: items_dir set, so each job has its own items file."""
+    home = tmp_path_factory.mktemp("scrapyd")
+    with running_scrapyd(home, items_dir=str(home / "items")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -255,16 +263,22 @@ def test_deploy_with_scrapyd_deploy(scrapyd: Server, deployed: subprocess.Comple
     assert "report_feed" in spiders.stdout
 
 
-def test_the_egg_carries_every_file_of_the_package(tmp_path: Path) -> None:
-    egg = tmp_path / "newscrawl.egg"
+@pytest.fixture(scope="module")
+def egg(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The egg as scrapyd-deploy builds it, without deploying it."""
+    path = tmp_path_factory.mktemp("egg") / "newscrawl.egg"
     result = subprocess.run(
-        [str(BIN / "scrapyd-deploy"), "--build-egg", str(egg)],
+        [str(BIN / "scrapyd-deploy"), "--build-egg", str(path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_the_egg_carries_every_file_of_the_package(egg: Path) -> None:
     package = {
         path.relative_to(ROOT).as_posix()
         for path in (ROOT / "newscrawl").rglob("*")
@@ -346,6 +360,33 @@ def test_a_second_run_requests_nothing(scrapyd: Server, first_job: str) -> None:
     new = [int(row.split()[5]) for row in rows]
     assert new == [len(snapshot_pages(SNAPSHOT)[0]), 0]
     assert [row.split()[3] for row in rows] == ["finished", "finished"]
+
+
+def test_without_items_dir_a_job_appends_to_the_projects_json_lines(
+    tmp_path_factory: pytest.TempPathFactory, egg: Path
+) -> None:
+    # items_dir empty, as in deploy/scrapyd.conf: Scrapyd passes no FEEDS, the project's own apply.
+    home = tmp_path_factory.mktemp("scrapyd-plain")
+    with running_scrapyd(home, items_dir="") as server:
+        deployed = subprocess.run(
+            [str(BIN / "scrapyd-deploy"), "remote", "--egg", str(egg), "--version", "1"],
+            cwd=ROOT,
+            env=server.client_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert deployed.returncode == 0, deployed.stderr
+        job = scheduled_job(server.schedule("-s", f"NEWSCRAWL_REPLAY={SNAPSHOT}", "-a", "since=2000-01-01"))
+        server.wait_until(job, "finished")
+        log = server.log(job)
+    articles, cards = snapshot_pages(SNAPSHOT)
+    data = home / "data"  # relative to Scrapyd's working directory
+    assert sorted(line["url"] for line in read_jsonl(data / "articles.jsonl")) == sorted(articles)
+    assert {line["url"] for line in read_jsonl(data / "feed_entries.jsonl")} >= cards
+    assert set(stored(data / "newscrawl.sqlite3")) == articles
+    assert not (home / "items").exists()
+    assert error_lines(log) == []
 
 
 # -- 4. no overlap ---------------------------------------------------------------------------------------
