@@ -47,6 +47,7 @@ deploy: venv
 bench: venv
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/store.py
+	$(BIN)/python bench/mutation.py
 
 # Re-render fixtures/snapshot and fixtures/snapshot-next from fixtures/generator/.
 snapshot: venv

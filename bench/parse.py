@@ -27,8 +27,9 @@ import htmldate  # noqa: E402
 import trafilatura  # noqa: E402
 from scrapy.http import HtmlResponse  # noqa: E402
 
-from newscrawl.parsing import is_article_url, parse_article  # noqa: E402
+from newscrawl.parsing import parse_article  # noqa: E402
 from newscrawl.replay import EXTENSION_TYPES, iter_snapshot  # noqa: E402
+from newscrawl.site import is_article_url  # noqa: E402
 
 SNAPSHOT = ROOT / "fixtures" / "snapshot"
 GOAL = 10.0

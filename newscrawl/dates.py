@@ -182,6 +182,12 @@ def isoformat(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(BAKU).isoformat(timespec="seconds")
 
 
+def utc_now() -> str:
+    """The current UTC time as ISO 8601 to the second: every ``*_seen``, ``fetched_at`` and ``*_at`` the
+    crawler writes. The one clock of the project."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def utc_isoformat(value: datetime | str) -> str:
     """ISO 8601 in UTC, to the second: the form of ``fetched_at`` and ``seen_at``.
 

@@ -91,7 +91,7 @@ class Progress:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        interval = crawler.settings.getfloat("NEWSCRAWL_PROGRESS_INTERVAL", 30.0)
+        interval = crawler.settings.getfloat("NEWSCRAWL_PROGRESS_INTERVAL")
         if interval <= 0:
             raise NotConfigured("NEWSCRAWL_PROGRESS_INTERVAL is 0: no progress lines")
         assert crawler.stats is not None

@@ -25,7 +25,8 @@ class Article:
     image_url: str | None = None  # main photo
     images: list[str] | None = None  # inline image URLs
     has_video: bool | None = None
-    source_agency: str | None = None  # "Yonhap News Agency"; "" when Report itself is the source
+    source_agency: str | None = None  # canonical name ("Yonhap", "TASS"); "" when Report is the source
+    source_agency_text: str | None = None  # as the edition words it: "Yonhap News Agency", "агентство Рёнхап"
     translations: dict[str, str] | None = None  # {"az": url, "ru": url}
     fetched_at: str | None = None
 

@@ -83,6 +83,8 @@ class Ledger:
         self._failed: Counter[str] = Counter()
         self._staged = 0
         self._feeds: set[str] = set()
+        self._reason: str | None = None
+        self._outcome: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -127,6 +129,9 @@ class Ledger:
         self.crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.run_id is None:
+            # No run was begun (``scrapy parse``, ``scrapy check``): its requests owe nothing to anyone.
+            self._outstanding.clear()
         for url, (card, link) in sorted(self._outstanding.items()):
             # Requested but never answered: the run stopped first, or a filter dropped a redirect.
             why = "not_fetched" if reason == "finished" else f"interrupted_{reason}"
@@ -150,8 +155,15 @@ class Ledger:
             summary = ", ".join(f"{why} {count}" for why, count in sorted(self._failed.items()))
             logger.warning("Articles failed in this run, owed to the next one: %s", summary)
         self.commit()
+        self._reason, self._outcome = reason, outcome
         if self.run_id is not None:
             self.store.finish_run(self.run_id, stats.get_stats(), reason, outcome)
+
+    def record_stats(self) -> None:
+        """Store the run's stats again, with what was added after it closed (the monitors' results)."""
+        stats = self.crawler.stats
+        if self.run_id is not None and stats is not None and self._reason is not None:
+            self.store.finish_run(self.run_id, stats.get_stats(), self._reason, self._outcome or self._reason)
 
     def close(self) -> None:
         self.store.close()
@@ -219,7 +231,9 @@ class Ledger:
 
     def walk_started(self, language: str, listing: str) -> WalkPlan:
         """Record the start of a listing walk and plan how far it goes."""
-        assert self.run_id is not None and self.since is not None, "begin_run() first"
+        if self.run_id is None or self.since is None:
+            # No run (``scrapy parse``, ``scrapy check``): read the page, record nothing.
+            return WalkPlan(floor=BEGINNING, stop_on_known=False)
         self.store.start_walk(self.run_id, language, listing)
         floor = self.since
         for failure in self._owed.values():
@@ -239,7 +253,8 @@ class Ledger:
         self, language: str, listing: str, pages: int, reason: str, floor: datetime | None
     ) -> None:
         """Record how a walk ended: ``floor`` is the oldest moment it covers, None when it was cut off."""
-        assert self.run_id is not None
+        if self.run_id is None:
+            return
         if (language, listing) in self._spoiled:
             floor = None
         if floor is not None and reason == "a page of known articles":

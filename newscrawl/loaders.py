@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from itemloaders import ItemLoader
 from itemloaders.processors import Identity, MapCompose, TakeFirst
 
+from newscrawl.agencies import is_known_agency
 from newscrawl.dates import isoformat, parse_date
 from newscrawl.items import Article, FeedEntry
 from newscrawl.site import BASE_URL, SITE, canonical_url
@@ -61,6 +62,7 @@ PROMO_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"read (?:also|more):",
         r"mənbə:",
         r"(?:“?report”?(?:['’]?un)?\s+)?telegram kanal",
+        r"(?:photo|foto|фото|video|видео)\s*:",  # a caption that sits in a <p> of its own
         r"bizi .*izləyin",
         r"abunə olun",
         r"(?:həmçinin )?oxu(?:yun)?:",
@@ -171,6 +173,15 @@ _AZ_OUTLETS = ("agentliyi", "qəzeti", "nəşri", "saytı", "portalı", "telekan
 _RU_ACCUSATIVE = {"газету": "газета", "службу": "служба"}
 _RU_OUTLETS = ("агентство", "информагентство", "газета", "издание", "телеканал", "портал", "сайт", "журнал")
 _LATIN_NAME = re.compile(r"^[A-Z][\w&.-]*(?: [A-Z][\w&.-]*)*$")
+# "Report informs, citing TASS": "citing" names an agency only when the name is a known one.
+_CITING_EN = re.compile(r"\bReport informs,? citing (?:the )?(?P<agency>[^.,;]+)")
+# A credit line of its own: "Source: TASS", "Mənbə: APA", "Источник: ТАСС".
+_SOURCE_LINE = re.compile(r"^(?:source|mənbə|источник)\s*:\s*(?P<agency>[^.,;]+)", re.IGNORECASE)
+
+
+def _is_outlet_name(words: list[str], outlets: tuple[str, ...], index: int) -> bool:
+    name = " ".join(words)
+    return words[index].lower() in outlets or bool(_LATIN_NAME.match(name)) or is_known_agency(name)
 
 
 def source_agency(text: str) -> str | None:
@@ -212,25 +223,43 @@ def source_agency(text: str) -> str | None:
     ''
     >>> source_agency("Министр прибыл в Вашингтон.") is None
     True
+    >>> source_agency("Об этом сообщает Report со ссылкой на ТАСС.")
+    'ТАСС'
+    >>> source_agency("Об этом сообщает Report со ссылкой на МИД.")  # a ministry, not an agency
+    ''
+    >>> source_agency("Об этом сообщает Report со ссылкой на «Рёнхап».")
+    'Рёнхап'
+    >>> source_agency("The talks ended, Report informs, citing TASS.")
+    'TASS'
+    >>> source_agency("Источник: ТАСС"), source_agency("Mənbə: nazirliyin mətbuat xidməti")
+    ('ТАСС', '')
     """
     for pattern in (_AGENCY_EN, _AGENCY_AZ, _AGENCY_RU):
         match = pattern.search(text)
         if match is None:
             continue
         agency = match.group("agency")
+        if agency is None and pattern is _AGENCY_EN and (citing := _CITING_EN.search(text)):
+            name = citing.group("agency").strip()
+            return name if is_known_agency(name) else ""
         if agency is None:
             return ""
         words = [word.strip(_QUOTES) for word in agency.split()]
         words = [word for word in words if word]
         if pattern is _AGENCY_AZ and words:
             words[-1] = _AZ_DATIVE.sub("", words[-1])
-            if words[-1] not in _AZ_OUTLETS and not _LATIN_NAME.match(" ".join(words)):
+            if not _is_outlet_name(words, _AZ_OUTLETS, -1):
                 return ""
         if pattern is _AGENCY_RU and words:
             words[0] = _RU_ACCUSATIVE.get(words[0].lower(), words[0])
-            if words[0].lower() not in _RU_OUTLETS and not _LATIN_NAME.match(" ".join(words)):
+            if not _is_outlet_name(words, _RU_OUTLETS, 0):
                 return ""
         return " ".join(words)
+    line = _SOURCE_LINE.match(text)
+    if line is not None:
+        words = [word.strip(_QUOTES) for word in line.group("agency").split()]
+        name = " ".join(word for word in words if word)
+        return name if _LATIN_NAME.match(name) or is_known_agency(name) else ""
     return None
 
 
@@ -339,8 +368,9 @@ class ArticleLoader(ItemLoader):
     body_out = join_paragraphs
     word_count_in = Identity()
     has_video_in = Identity()
-    source_agency_in = MapCompose(clean_text, source_agency)
-    source_agency_out = first_not_none
+    # The parser adds the credit as the page words it; source_agency is its canonical name (agencies.py).
+    source_agency_text_in = MapCompose(clean_text, source_agency)
+    source_agency_text_out = first_not_none
     translations_in = Identity()
     fetched_at_in = Identity()
 

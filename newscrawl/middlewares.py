@@ -35,7 +35,7 @@ class BlockedMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        threshold = crawler.settings.getint("NEWSCRAWL_BLOCKED_THRESHOLD", 5)
+        threshold = crawler.settings.getint("NEWSCRAWL_BLOCKED_THRESHOLD")
         if threshold <= 0:
             raise NotConfigured("NEWSCRAWL_BLOCKED_THRESHOLD is 0: blocked-burst detection is off")
         return cls(crawler, threshold)

@@ -20,15 +20,17 @@ url, fetched_at and the headers in ``SIDECAR_HEADERS``). No host is called ``.me
 never collides with a page. Hand-made pages have no sidecar and replay as 200 with the content type
 of their extension. Files outside a host directory (``SNAPSHOT.json``) are not pages.
 
-Components, wired in settings.py:
+Components:
 
+- :class:`ReplayAddon` (``ADDONS`` in settings.py) checks both settings once, refuses
+  ``NEWSCRAWL_REPLAY`` and ``NEWSCRAWL_RECORD`` together (a bad directory stops the crawl at start), and
+  wires the two below only when their setting is set: a live crawl runs none of this module. While
+  replaying it drops the politeness delays.
 - :class:`ReplayDownloadHandler` (``DOWNLOAD_HANDLERS`` for http and https) answers every request from
-  ``NEWSCRAWL_REPLAY`` (a missing page is an empty 404) and nothing reaches the network; with the
-  setting empty it is Scrapy's HTTP/1.1 handler.
-- :class:`ReplayAddon` (``ADDONS``) drops the politeness delays while replaying and refuses
-  ``NEWSCRAWL_REPLAY`` and ``NEWSCRAWL_RECORD`` together; a bad directory stops the crawl at start.
+  ``NEWSCRAWL_REPLAY`` (a missing page is an empty 404) and nothing reaches the network.
 - :class:`RecordMiddleware` (``DOWNLOADER_MIDDLEWARES``, 950) writes every response of a live crawl
   into ``NEWSCRAWL_RECORD``, bodies decoded, files replaced atomically.
+- :func:`snapshot_clock` reads the moment a snapshot was taken from its ``SNAPSHOT.json``.
 
 Replay ignores the method and body of a request: the site is crawled with GET only.
 
@@ -46,18 +48,18 @@ import re
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Self
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from twisted.internet.defer import fail, succeed
 from w3lib.url import safe_url_string
 
+from newscrawl.dates import utc_now
 from newscrawl.exceptions import ReplaySettingsError
 
 if TYPE_CHECKING:
@@ -350,38 +352,42 @@ def check_settings(settings: BaseSettings) -> None:
 
 
 class ReplayAddon:
-    """Replays at full speed (no delay, no throttle, 16 requests per domain); refuses replay with record."""
+    """Wires replay or record only when its setting is set, after checking it once: a live crawl runs
+    Scrapy's own download handlers and no replay code. Replays at full speed (no delay, no throttle, 16
+    requests per domain); refuses replay with record."""
 
     def update_settings(self, settings: BaseSettings) -> None:
         check_settings(settings)
         if settings.get("NEWSCRAWL_REPLAY"):
+            handlers = settings["DOWNLOAD_HANDLERS"]
+            handlers["http"] = handlers["https"] = "newscrawl.replay.ReplayDownloadHandler"
             # Politeness is for the live site; a snapshot on disk has nobody to be polite to.
             settings.set("DOWNLOAD_DELAY", 0, priority="spider")
             settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
             settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="spider")
+        if settings.get("NEWSCRAWL_RECORD"):
+            # 950: nearer the downloader than RedirectMiddleware (600), so it sees redirects too.
+            settings["DOWNLOADER_MIDDLEWARES"]["newscrawl.replay.RecordMiddleware"] = 950
 
 
 class ReplayDownloadHandler:
-    """Answers http(s) requests from the NEWSCRAWL_REPLAY directory, or hands them to Scrapy's HTTP/1.1
-    handler when it is empty."""
+    """Answers http(s) requests from the NEWSCRAWL_REPLAY directory (``ReplayAddon`` wires it)."""
 
     lazy = False  # built when the crawl starts, so a bad directory shows up before the first request
 
-    def __init__(self, crawler: Crawler, root: Path | None) -> None:
+    def __init__(self, crawler: Crawler, root: Path) -> None:
         self._stats = crawler.stats
         self._root = root
-        self._live = None if root else HTTP11DownloadHandler.from_crawler(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         # ReplayAddon has checked the directory when the settings were applied.
         replay = crawler.settings.get("NEWSCRAWL_REPLAY") or ""
-        return cls(crawler, Path(replay) if replay else None)
+        if not replay:
+            raise NotConfigured("NEWSCRAWL_REPLAY is empty: nothing to replay")
+        return cls(crawler, Path(replay))
 
     def download_request(self, request: Request, spider: Spider) -> Deferred[Response]:
-        if self._live is not None:
-            return self._live.download_request(request, spider)
-        assert self._root is not None
         try:
             return succeed(self._replay(self._root, request))
         except ReplayPathError as exc:
@@ -409,9 +415,6 @@ class ReplayDownloadHandler:
     def _inc(self, key: str) -> None:
         if self._stats is not None:
             self._stats.inc_value(key)
-
-    def close(self) -> Deferred[None] | None:
-        return self._live.close() if self._live is not None else None
 
 
 def decode_body(body: bytes, content_encoding: str) -> tuple[bytes, str]:
@@ -522,7 +525,7 @@ class RecordMiddleware:
             "url": response.url,
             "status": response.status,
             "headers": raw_headers,
-            "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "fetched_at": utc_now(),
         }
         _write_atomic(page, body)
         _write_atomic(sidecar_path(self._root, response.url), json.dumps(meta, indent=1).encode())

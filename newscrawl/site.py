@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
@@ -163,3 +163,97 @@ def site_id_from(copy_url: str) -> str | None:
     """
     match = _SITE_ID.search(copy_url.strip())
     return match.group(1) if match else None
+
+
+# --- what the parser recognises besides class names (see newscrawl/parsing.py) --------------------
+
+# Heading of the Latest News column in each edition (az, ru G; en H from the seed page).
+LATEST_NEWS_HEADINGS: dict[str, tuple[str, ...]] = {
+    "az": ("Son xəbərlər",),
+    "en": ("Latest News",),
+    "ru": ("Последние новости",),
+}
+# Category slugs seen in real article URLs beyond SITE's crawled categories (REPORT_AZ.md, H/M): a menu
+# link to one of them is a category link even when the menu carries no known class.
+OTHER_CATEGORY_SLUGS: dict[str, tuple[str, ...]] = {
+    "az": (
+        "komanda", "ferdi", "sehiyye-xeberler", "elm-ve-tehsil-xeberleri", "infrastruktur",
+        "incesenet-xeberleri", "dini-xeberler", "biznes-xeberleri", "ekologiya", "medeniyyet-siyaseti",
+        "herbi-xeberler", "diaspora", "qarabag", "media-xeber", "turizm", "analitika",
+        "iqtisadiyyat-xeberleri",
+    ),
+    "en": ("analytics",),
+    "ru": ("cop29",),
+}  # fmt: skip
+# The site-wide share image (og:image of pages without a photo of their own) and other chrome: never
+# an article's image. Article photos live under static.report.az/photo/ (M); these are guesses (G).
+_SITE_IMAGE = re.compile(
+    r"/assets/|/(?:static|img|images)/(?:default|share|og)|(?:^|[/_-])(?:default|share|og-?image|logo|"
+    r"placeholder|no-?image|noimage)[^/]*\.(?:jpe?g|png|gif|webp|svg)$",
+    re.IGNORECASE,
+)
+
+
+def is_site_image(url: str) -> bool:
+    """Whether an image URL is the site's own (default share image, logo), not an article's photo.
+
+    >>> is_site_image("https://static.report.az/assets/img/report-share.jpg")
+    True
+    >>> is_site_image("https://report.az/images/default-share.png"), is_site_image("https://x/og-image.jpg")
+    (True, True)
+    >>> is_site_image("https://static.report.az/photo/6801267d-ed76-4cbb_850.jpg")
+    False
+    """
+    return bool(_SITE_IMAGE.search(urlsplit(url).path))
+
+
+# First path segments that are no category: the infinite-scroll endpoints, tags, archive, search, feeds.
+NOT_CATEGORIES = frozenset({"infinity", "tags", "archive", "search", "amp", "rss"})
+
+
+def page_path(url: str) -> list[str]:
+    """The path segments of a report.az URL after its edition's prefix.
+
+    >>> page_path("https://report.az/en/finance/some-story/"), page_path("https://report.az/")
+    (['finance', 'some-story'], [])
+    """
+    segments = [s for s in urlsplit(canonical_url(url)).path.split("/") if s]
+    return segments[1:] if SITE[language_of(url)].prefix else segments
+
+
+def is_article_url(url: str) -> bool:
+    """Whether a report.az URL is an article page: ``/{prefix}/{category}/{slug}``.
+
+    >>> is_article_url("https://report.az/en/amp/finance/x/"), is_article_url("https://report.az/en/finance")
+    (True, False)
+    >>> is_article_url("https://report.az/en/tags/south-korea"), is_article_url("https://report.az/infinity/index")
+    (False, False)
+    """
+    segments = page_path(url)
+    return len(segments) == 2 and segments[0] not in NOT_CATEGORIES
+
+
+def listing_for(url: str) -> str | None:
+    """The ``listing`` name of the cards of a listing page or batch, None for any other URL.
+
+    >>> listing_for("https://report.az/en/"), listing_for("https://report.az/son-xeberler")
+    ('home', 'feed')
+    >>> listing_for("https://report.az/ru/infinity/index?date=2026-01-29+15%3A08%3A00&oldest=1")
+    'feed'
+    >>> listing_for("https://report.az/en/infinity/category?slug=finance&date=2026-01-29+15%3A08%3A00")
+    'category:finance'
+    >>> listing_for("https://report.az/en/finance"), listing_for("https://report.az/en/finance/x") is None
+    ('category:finance', True)
+    """
+    segments = page_path(url)
+    language = SITE[language_of(url)]
+    if not segments:
+        return "home"
+    if segments == ["infinity", "index"] or "/" + "/".join(segments) == language.feed_path:
+        return "feed"
+    if segments == ["infinity", "category"]:
+        slug = parse_qs(urlsplit(url).query).get("slug", [""])[0]
+        return f"category:{slug}" if slug else None
+    if len(segments) == 1 and segments[0] not in NOT_CATEGORIES:
+        return f"category:{segments[0]}"
+    return None

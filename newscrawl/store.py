@@ -2,8 +2,8 @@
 
 A crawl reaches it only through its owner, :class:`newscrawl.ledger.Ledger`, which opens it at start (so
 that a locked, unwritable or foreign file stops the run with one sentence) and decides when to commit.
-Used on its own, a store commits every ``batch_size`` writes. The schema is described table by table in
-``docs/store.md``.
+Used on its own, a store commits every ``batch_size`` writes, or when told to (``commit``, ``close``).
+The schema is described table by table in ``docs/store.md``.
 """
 
 from __future__ import annotations
@@ -14,18 +14,17 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from itemadapter import ItemAdapter
 
+from newscrawl.dates import utc_now
 from newscrawl.exceptions import StoreError
 
 if TYPE_CHECKING:
     from newscrawl.items import Article, FeedEntry
 
-DEFAULT_BATCH = 100
 # Short, so that a second crawl on the same file fails at open instead of waiting behind the first.
 OPEN_BUSY_TIMEOUT_MS = 200
 # Once open, a reader (sqlite3 shell, Datasette) may hold the file briefly: wait for it.
@@ -292,11 +291,6 @@ class Walk:
     floor: str | None
 
 
-def utcnow() -> str:
-    """The current UTC time as ISO 8601 with seconds, the form every ``*_seen`` column holds."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
 def content_hash(article: Any) -> str:
     """Hash of an article's content fields (``CONTENT_FIELDS``), independent of when it was fetched.
 
@@ -337,9 +331,7 @@ def _error_for(path: Path, exc: Exception) -> StoreError:
 class Store:
     """The SQLite store of one crawl: articles, stories, feed entries, aliases, 404s and runs."""
 
-    def __init__(
-        self, connection: sqlite3.Connection, path: Path, batch_size: int | None = DEFAULT_BATCH
-    ) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path, batch_size: int | None = None) -> None:
         self.connection = connection
         self.path = path
         # None: the caller commits (the ledger, which must not commit an item before its JSON line).
@@ -349,7 +341,7 @@ class Store:
     # -- opening and closing --------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, batch_size: int | None = DEFAULT_BATCH) -> Store:
+    def open(cls, path: str | Path, batch_size: int | None = None) -> Store:
         """Open (creating on first use) and migrate the store at path, or raise StoreError."""
         path = Path(path)
         try:
@@ -446,7 +438,7 @@ class Store:
         """
         adapter = ItemAdapter(article)
         url: str = adapter["url"]
-        seen = adapter.get("fetched_at") or utcnow()
+        seen = adapter.get("fetched_at") or utc_now()
         digest = content_hash(article)
         card_title, card_published = (card.title, card.published_at) if card else (None, None)
         execute = self.connection.execute
@@ -551,7 +543,7 @@ class Store:
         self.connection.execute(
             "INSERT INTO url_aliases (alias_url, url, first_seen) VALUES (?, ?, ?) "
             "ON CONFLICT (alias_url) DO UPDATE SET url = excluded.url",
-            (alias_url, self._resolve(url), utcnow()),
+            (alias_url, self._resolve(url), utc_now()),
         )
         self._wrote()
 
@@ -599,7 +591,7 @@ class Store:
             "INSERT INTO gone (url, title, published_at, status, seen_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (url) DO UPDATE SET title = excluded.title, published_at = excluded.published_at, "
             "status = excluded.status, seen_at = excluded.seen_at",
-            (url, card.title, card.published_at, int(status), utcnow()),
+            (url, card.title, card.published_at, int(status), utc_now()),
         )
         self._wrote()
 
@@ -620,7 +612,7 @@ class Store:
     ) -> None:
         """Owe the article at url to the next run: it failed (after retries) or was never requested.
         ``link`` is the URL as the site links it (an old-design page keeps a trailing slash)."""
-        now = utcnow()
+        now = utc_now()
         self._write()
         self.connection.execute(
             "INSERT INTO failures (url, link, language, listing, title, published_at, reason, status, "
@@ -657,7 +649,7 @@ class Store:
     def upsert_feed_entry(self, entry: FeedEntry | Mapping[str, Any]) -> Literal["new", "seen"]:
         """Insert a card, or refresh a stored one (same url and listing) keeping its first_seen."""
         adapter = ItemAdapter(entry)
-        seen = adapter.get("seen_at") or utcnow()
+        seen = adapter.get("seen_at") or utc_now()
         key = (adapter["url"], adapter.get("listing") or "")
         card = (
             adapter.get("language"),
@@ -695,7 +687,7 @@ class Store:
         self.connection.execute(
             "INSERT INTO walks (run_id, language, listing, started_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING",
-            (run_id, language, listing, utcnow()),
+            (run_id, language, listing, utc_now()),
         )
         self._wrote()
 
@@ -707,7 +699,7 @@ class Store:
         self.connection.execute(
             "UPDATE walks SET ended_at = ?, pages = ?, end_reason = ?, complete = ?, floor = ? "
             "WHERE run_id = ? AND language = ? AND listing = ?",
-            (utcnow(), pages, reason, int(floor is not None), floor, run_id, language, listing),
+            (utc_now(), pages, reason, int(floor is not None), floor, run_id, language, listing),
         )
         self._wrote()
 
@@ -745,7 +737,7 @@ class Store:
             "INSERT INTO feed_offsets (path, size, run_id, updated_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (path) DO UPDATE SET size = excluded.size, run_id = excluded.run_id, "
             "updated_at = excluded.updated_at",
-            [(path, size, run_id, utcnow()) for path, size in sizes.items()],
+            [(path, size, run_id, utc_now()) for path, size in sizes.items()],
         )
 
     # -- runs ---------------------------------------------------------------------------------------------
@@ -755,7 +747,7 @@ class Store:
         self._write()
         cursor = self.connection.execute(
             "INSERT INTO runs (spider, started_at, clock, args) VALUES (?, ?, ?, ?)",
-            (spider, utcnow(), clock, _json(dict(args))),
+            (spider, utc_now(), clock, _json(dict(args))),
         )
         self.commit()
         return int(cursor.lastrowid or 0)
@@ -765,7 +757,7 @@ class Store:
         self._write()
         self.connection.execute(
             "UPDATE runs SET finished_at = ?, stats = ?, finish_reason = ?, outcome = ? WHERE id = ?",
-            (utcnow(), _json(dict(stats)), reason, outcome, run_id),
+            (utc_now(), _json(dict(stats)), reason, outcome, run_id),
         )
         self.commit()
 

@@ -21,16 +21,16 @@ def test_article_body_lead_and_attribution() -> None:
     paragraphs = ["Lead, Report informs via Yonhap.", "Follow us on Telegram", "Second\u00a0one."]
     loader = ArticleLoader()
     loader.add_value("body", paragraphs)
-    loader.add_value("source_agency", paragraphs)
+    loader.add_value("source_agency_text", paragraphs)
     article = loader.load_item()
     assert article.body == "Lead, Report informs via Yonhap.\n\nSecond one."
-    assert article.source_agency == "Yonhap"
+    assert article.source_agency_text == "Yonhap"
 
 
 def test_report_as_source_is_an_empty_string_not_missing() -> None:
     loader = ArticleLoader()
-    loader.add_value("source_agency", ["No attribution here.", "The ministry said, Report informs."])
-    assert loader.load_item().source_agency == ""
+    loader.add_value("source_agency_text", ["No attribution here.", "The ministry said, Report informs."])
+    assert loader.load_item().source_agency_text == ""
 
 
 def test_urls_are_canonical_and_relative_to_the_page() -> None:

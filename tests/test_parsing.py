@@ -18,9 +18,7 @@ from newscrawl.parsing import (
     as_dict,
     category_links,
     feed_link,
-    is_article_url,
     last_card_timestamp,
-    listing_for,
     load_more_url,
     next_batch_url,
     parse_article,
@@ -28,7 +26,7 @@ from newscrawl.parsing import (
     parse_sidebar,
 )
 from newscrawl.replay import EXTENSION_TYPES, find_file, iter_snapshot, path_to_url
-from newscrawl.site import BASE_URL, SITE, canonical_url
+from newscrawl.site import BASE_URL, SITE, canonical_url, is_article_url, listing_for
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EXPECTED = FIXTURES / "expected"
@@ -151,7 +149,8 @@ def test_seed_article_comes_out_as_the_seed_page_says(seed_response: HtmlRespons
     assert article.lead == facts["paragraphs"][0]
     assert article.tags == ["South Korea", "United States", "Kim Jung-kwan", "US tariffs"]
     assert " ".join(article.tags) == facts["tags_line"]
-    assert article.source_agency == "Yonhap News Agency"
+    assert article.source_agency == "Yonhap"
+    assert article.source_agency_text == "Yonhap News Agency"
 
 
 def test_seed_translations_lead_to_its_az_and_ru_versions(seed_response: HtmlResponse) -> None:
@@ -252,8 +251,12 @@ class Stats:
 
 def missing_counted(article: Article, stats: Stats) -> None:
     none = {name for name, value in as_dict(article).items() if value is None and name != "fetched_at"}
-    assert {key.rpartition("/")[2] for key in stats.values} == none
-    assert all(key.startswith("newscrawl/field_missing/") for key in stats.values)
+    missing = [key for key in stats.values if key.startswith("newscrawl/field_missing/")]
+    assert {key.rpartition("/")[2] for key in missing} == none
+    sources = [key for key in stats.values if key not in missing]
+    assert all(key.startswith("newscrawl/field_source/") for key in sources)
+    found = {key.split("/")[2] for key in sources}
+    assert found <= {name for name, value in as_dict(article).items() if value is not None} | {"body"}
 
 
 @pytest.mark.parametrize(

@@ -15,9 +15,9 @@ from w3lib.url import url_query_cleaner
 
 from newscrawl.items import Article, FeedEntry
 from newscrawl.ledger import Ledger
-from newscrawl.parsing import as_dict, is_article_url, listing_for
+from newscrawl.parsing import as_dict
 from newscrawl.replay import find_file, iter_snapshot, split_extension
-from newscrawl.site import SITE, canonical_url, language_of
+from newscrawl.site import SITE, canonical_url, is_article_url, language_of, listing_for
 from newscrawl.spiders.report_feed import ReportFeedSpider
 
 ROOT = Path(__file__).resolve().parents[1]

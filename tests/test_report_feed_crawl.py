@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 from contextlib import closing
@@ -143,3 +144,27 @@ def test_a_locked_store_stops_the_run_at_start(tmp_path: Path) -> None:
     assert "scrapy crawl: error: another crawl is writing to" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "articles.jsonl").exists()
+
+
+def test_scrapy_check_runs_the_callbacks_contracts_on_the_snapshot(tmp_path: Path) -> None:
+    command, env = crawl_command(tmp_path, SNAPSHOT)
+    command[3:] = ["check", "report_feed"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(r"Ran [1-9]\d* contracts", result.stderr), result.stderr[-3000:]
+    assert "OK" in result.stderr
+    store = Store.open(tmp_path / "newscrawl.sqlite3")
+    try:
+        assert store.counts()["runs"] == 0  # a check is no run: it narrows no window, owes nothing
+        assert store.failures() == []
+    finally:
+        store.close()
+
+
+def test_scrapy_parse_shows_an_article_from_a_bare_url(tmp_path: Path) -> None:
+    command, env = crawl_command(tmp_path, SNAPSHOT)
+    url = "https://report.az/en/other-countries/s-korean-ministers-head-to-washington-to-discuss-bilateral-trade"
+    command[3:] = ["parse", "--spider", "report_feed", "-c", "parse_article", url]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "'title': 'S. Korean ministers head to Washington to discuss bilateral trade'" in result.stdout

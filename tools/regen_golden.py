@@ -25,13 +25,12 @@ from scrapy.http import HtmlResponse  # noqa: E402
 from newscrawl.dates import utc_isoformat  # noqa: E402
 from newscrawl.parsing import (  # noqa: E402
     as_dict,
-    is_article_url,
-    listing_for,
     parse_article,
     parse_cards,
     parse_sidebar,
 )
 from newscrawl.replay import EXTENSION_TYPES, iter_snapshot, split_extension  # noqa: E402
+from newscrawl.site import is_article_url, listing_for  # noqa: E402
 
 FIXTURES = ROOT / "fixtures"
 SNAPSHOTS = ("snapshot", "snapshot-next")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Generator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -25,12 +25,12 @@ from twisted.web.http import _DataLoss
 
 from newscrawl import parsing
 from newscrawl.arguments import Arguments
-from newscrawl.dates import BAKU
+from newscrawl.dates import BAKU, utc_now
 from newscrawl.encoding import decoded
 from newscrawl.items import Article, FeedEntry
 from newscrawl.ledger import BEGINNING, Ledger, WalkPlan
 from newscrawl.replay import snapshot_clock
-from newscrawl.site import DOMAIN, SITE, canonical_url, language_of
+from newscrawl.site import DOMAIN, SITE, canonical_url, language_of, listing_for
 from newscrawl.store import Card
 
 if TYPE_CHECKING:
@@ -142,10 +142,18 @@ class ReportFeedSpider(scrapy.Spider):
 
     # -- listings ----------------------------------------------------------------------------------
 
-    def parse_home(self, response: Response, lang: str) -> Iterator[Request | FeedEntry]:
+    def parse_home(self, response: Response, lang: str | None = None) -> Iterator[Request | FeedEntry]:
+        """An edition's home page: its cards and Latest News column, then its feed and category listings.
+
+        @url https://report.az/en/
+        @returns items 10
+        @returns requests 9
+        @scrapes url language title listing position
+        """
+        lang = lang or language_of(response.url)
         text = decoded(response)
         self._count("newscrawl/listing_pages", lang)
-        seen_at = _utc_now()
+        seen_at = utc_now()
         links = _links(text)
         yield from self._cards(parsing.parse_cards(text, listing="home", seen_at=seen_at), lang, links)
         yield from self._cards(parsing.parse_sidebar(text, seen_at=seen_at), lang, links)
@@ -177,12 +185,27 @@ class ReportFeedSpider(scrapy.Spider):
             )
 
     def parse_listing(
-        self, response: Response, lang: str, listing: str, page: int, data_url: str | None = None
+        self,
+        response: Response,
+        lang: str | None = None,
+        listing: str | None = None,
+        page: int = 1,
+        data_url: str | None = None,
     ) -> Iterator[Request | FeedEntry]:
+        """A page of a listing (the feed or a category, first page or infinite-scroll batch): its cards,
+        their articles' requests, and the next batch.
+
+        @url https://report.az/en/finance
+        @returns items 2
+        @returns requests 1
+        @scrapes url language title published_at listing listing_url position
+        """
+        lang = lang or language_of(response.url)
+        listing = listing or listing_for(response.url) or "feed"
         text = decoded(response)
         self._count("newscrawl/listing_pages", lang)
         walk = self._walk(lang, listing)
-        entries = parsing.parse_cards(text, listing=listing, seen_at=_utc_now())
+        entries = parsing.parse_cards(text, listing=listing, seen_at=utc_now())
         if not entries:
             if page == 1:
                 # A listing's first page always has cards: an empty one is a fault, not the end.
@@ -282,8 +305,16 @@ class ReportFeedSpider(scrapy.Spider):
 
     # -- articles ----------------------------------------------------------------------------------
 
-    def parse_article(self, response: Response, lang: str) -> Iterator[Article]:
-        article = parsing.parse_article(decoded(response), fetched_at=_utc_now(), stats=self.crawler.stats)
+    def parse_article(self, response: Response, lang: str | None = None) -> Iterator[Article]:
+        """An article page.
+
+        @url https://report.az/en/other-countries/s-korean-ministers-head-to-washington-to-discuss-bilateral-trade
+        @returns items 1 1
+        @returns requests 0 0
+        @scrapes url language site_id title lead body published_at category tags translations
+        """
+        lang = lang or language_of(response.url)
+        article = parsing.parse_article(decoded(response), fetched_at=utc_now(), stats=self.crawler.stats)
         requested = response.request.meta.get("article_url") if response.request else None
         self._settle_identity(article, canonical_url(response.url))
         self.ledger.fetched(requested or canonical_url(response.url), article.url)
@@ -385,10 +416,6 @@ def _moment(entry: FeedEntry) -> datetime:
 
 def _older_than(entry: FeedEntry, floor: datetime) -> bool:
     return entry.published_at is not None and _moment(entry) < floor
-
-
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _links(response: TextResponse) -> dict[str, str]:
