@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 SNAPSHOT ?= fixtures/snapshot
 
-.PHONY: venv test lint demo crawl bench snapshot golden clean export browse
+.PHONY: venv test lint demo crawl bench snapshot golden clean export browse deploy
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,15 @@ demo: venv
 crawl: venv
 	mkdir -p $(DATA)
 	NEWSCRAWL_DATA_DIR=$(DATA) $(BIN)/scrapy crawl report_feed
+
+# Build the egg and deploy it to a Scrapyd target of scrapy.cfg: local (127.0.0.1:6800) or remote (URL and
+# credentials from NEWSCRAWL_SCRAPYD_URL, NEWSCRAWL_SCRAPYD_USERNAME, NEWSCRAWL_SCRAPYD_PASSWORD).
+TARGET ?= local
+deploy: venv
+	@if [ "$(TARGET)" != local ] && [ -z "$$NEWSCRAWL_SCRAPYD_URL" ]; then \
+		echo "make deploy: set NEWSCRAWL_SCRAPYD_URL (and NEWSCRAWL_SCRAPYD_USERNAME, NEWSCRAWL_SCRAPYD_PASSWORD) for TARGET=$(TARGET)" >&2; \
+		exit 2; fi
+	$(BIN)/scrapyd-deploy $(TARGET)
 
 bench: venv
 	$(BIN)/python bench/parse.py

@@ -62,6 +62,7 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
+    "newscrawl.runlock.RunLock": 90,  # one crawl per store at a time, for the whole run
     "newscrawl.ledger.Ledger": 100,  # owns the store: opened when the crawler is built
     "newscrawl.extensions.Progress": 500,
 }

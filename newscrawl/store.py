@@ -12,6 +12,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -789,6 +790,47 @@ class Store:
         execute = self.connection.execute
         # Table names come from the fixed tuple above, never from input.
         return {table: int(execute(f"SELECT count(*) FROM {table}").fetchone()[0]) for table in _TABLES}
+
+
+def recent_runs(path: str | Path, limit: int = 10) -> list[Run]:
+    """The last ``limit`` runs of every spider, newest first, finished or not.
+
+    Opens the file read-only and takes no lock, so it answers while a crawl is writing; raises StoreError
+    for a missing or foreign file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(
+            f"there is no store at {path}; run a crawl first, "
+            "or point NEWSCRAWL_DATA_DIR or NEWSCRAWL_SQLITE at the store"
+        )
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
+            rows = connection.execute(
+                "SELECT id, spider, started_at, finished_at, clock, args, stats, finish_reason, outcome "
+                "FROM runs ORDER BY id DESC LIMIT ?",
+                (max(0, limit),),
+            ).fetchall()
+    except sqlite3.Error as exc:
+        if "no such table" in str(exc):
+            raise StoreError(
+                f"{path} is not a newscrawl store; set NEWSCRAWL_SQLITE to the store's file"
+            ) from None
+        raise _error_for(path, exc) from None
+    return [
+        Run(
+            id=int(row[0]),
+            spider=row[1],
+            started_at=row[2],
+            finished_at=row[3],
+            clock=row[4],
+            args=json.loads(row[5]),
+            stats=json.loads(row[6]) if row[6] else {},
+            finish_reason=row[7],
+            outcome=row[8],
+        )
+        for row in rows
+    ]
 
 
 def _indexed(url: str, tags: Iterable[str]) -> list[tuple[str, int, str]]:

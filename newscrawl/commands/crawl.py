@@ -9,6 +9,11 @@
 | 2 | a bad spider argument |
 
 The outcome is also kept in the ``runs`` table and in the stat ``newscrawl/outcome``.
+
+A refusal at start is printed to stderr and, when ``LOG_FILE`` is set (Scrapyd sets it to the job's log),
+also logged there: Scrapyd copies a job's stderr only into its own scrapyd.log and lists a job that exited
+non-zero as "finished", so the job's log is where its outcome must be readable. Without ``LOG_FILE`` the
+log goes to stderr as well, and the sentence is printed once.
 """
 
 from __future__ import annotations
@@ -67,6 +72,7 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = 1
 
     def _refuse(self, sentence: str, code: int) -> None:
-        logger.error("%s", sentence)  # into the log file too, where Scrapyd keeps each job's log
+        if self.settings is not None and self.settings.get("LOG_FILE"):
+            logger.error("%s", sentence)  # into the log file too, where Scrapyd keeps each job's log
         print(f"scrapy crawl: error: {sentence}", file=sys.stderr)
         self.exitcode = code
