@@ -22,7 +22,10 @@ NEWSCRAWL_SQLITE_BATCH = 100  # the store commits every N items and at close
 NEWSCRAWL_REPLAY = os.environ.get("NEWSCRAWL_REPLAY", "")
 NEWSCRAWL_RECORD = os.environ.get("NEWSCRAWL_RECORD", "")
 # Under replay, drops the delay and raises concurrency: nothing is fetched from the live site.
-ADDONS = {"newscrawl.replay.ReplayAddon": 0}
+ADDONS = {"newscrawl.replay.ReplayAddon": 0, "newscrawl.origin.OriginAddon": 0}
+# Fetch every report.az URL from this origin instead (the loopback site simulator, newscrawl/origin.py);
+# URLs in items and the store stay https://report.az/... Politeness is unchanged.
+NEWSCRAWL_ORIGIN = os.environ.get("NEWSCRAWL_ORIGIN", "")
 
 # Identify the crawler and say where to complain.
 NEWSCRAWL_CONTACT_URL = os.environ.get("NEWSCRAWL_CONTACT_URL", "https://github.com/newscrawl/newscrawl")

@@ -10,6 +10,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from twisted.python.failure import Failure
 
+from newscrawl.origin import OriginSettingsError, check_origin
 from newscrawl.replay import ReplaySettingsError, check_settings
 from newscrawl.spiders import ArgumentError
 from newscrawl.store import Store, StoreError
@@ -37,8 +38,9 @@ class Command(ScrapyCrawlCommand):
             # A bad snapshot directory or a locked or unwritable store stops the run here, in one
             # sentence, not in a traceback or once per item.
             check_settings(self.settings)
+            check_origin(self.settings)
             Store.open(self.settings["NEWSCRAWL_SQLITE"]).close()
-        except (ReplaySettingsError, StoreError) as exc:
+        except (ReplaySettingsError, OriginSettingsError, StoreError) as exc:
             print(f"scrapy crawl: error: {exc}", file=sys.stderr)
             self.exitcode = 1
             return
