@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import islice
 
 from fixtures.generator.render import SIDEBAR_SIZE, ArticleView
 from fixtures.generator.stories import SNAPSHOT_AT, Story, load_stories
@@ -36,7 +37,7 @@ LANGUAGE_SHARES = {"az": 0.45, "en": 0.25, "ru": 0.30}
 NIGHT_HOURS = range(0, 7)
 NIGHT_FACTOR = 0.25
 _LANGS = tuple(LANGUAGE_SHARES)
-CHANGE_WINDOW = 100  # headlines are corrected among this many newest articles
+CHANGE_WINDOW = 30  # headlines are corrected among this many newest articles (a few hours)
 _SLUG_WORD = re.compile(r"[^a-z0-9]+")
 _TRANSLIT = str.maketrans(
     {
@@ -136,8 +137,10 @@ class GeneratedIndex:
         """Publish ``add`` new articles and correct ``change`` recent headlines; the stories affected."""
         self.generation += 1
         rng = random.Random(f"{self.seed}:change:{self.generation}")
-        window = [o for o in range(len(self._seconds) - 1, -1, -1) if self._lang_code(o) in self.languages]
-        candidates = window[:CHANGE_WINDOW]
+        newest_first = (
+            o for o in range(len(self._seconds) - 1, -1, -1) if self._lang_code(o) in self.languages
+        )
+        candidates = list(islice(newest_first, CHANGE_WINDOW))
         chosen = rng.sample(candidates, min(change, len(candidates)))
         new = self._add(add)
         for ordinal in chosen:
