@@ -38,6 +38,9 @@ crawl: venv
 bench: venv
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/store.py
+	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/incremental.py
+	$(BIN)/python bench/backfill.py
 
 # Re-render fixtures/snapshot and fixtures/snapshot-next from fixtures/generator/.
 snapshot: venv
