@@ -84,7 +84,6 @@ def test_no_truncated_or_error_page_is_ever_stored_as_an_article(runs: dict[str,
         assert _content(article) == reference[str(article["url"])]
 
 
-@pytest.mark.xfail(strict=False, reason=OLD_SPIDER)
 def test_after_the_faulty_run_every_article_is_stored_or_named_as_failed(runs: dict[str, Any]) -> None:
     missing = _site_urls() - set(runs["stored_first"])
     warned = set(re.findall(r"WARNING: .*?(https://report\.az/\S+)", runs["first"].stderr))

@@ -90,8 +90,8 @@ class GeneratedIndex:
     end: datetime = DEFAULT_END
     feed_size: int = 20
     category_size: int = 10
-    added: int = 0
-    generation: int = 0
+    added: int = field(default=0, init=False)  # articles published by advance()
+    generation: int = field(default=0, init=False)
     languages: Sequence[str] = LANGUAGES
     corrections: dict[int, tuple[int, datetime]] = field(default_factory=dict)  # site id -> (n, modified)
     # Arrays in chronological order (index = site_id - FIRST_SITE_ID); filled by _extend.
@@ -107,9 +107,6 @@ class GeneratedIndex:
         self._extend(reversed(past), random.Random(f"{self.seed}:kinds"))
         self._future = random.Random(f"{self.seed}:future")
         self._future_kinds = random.Random(f"{self.seed}:future-kinds")
-        if self.added:
-            added, self.added = self.added, 0
-            self._add(added)
 
     # -- building ----------------------------------------------------------------------------------
 
@@ -234,7 +231,9 @@ def _moments(
     rng: random.Random, start: datetime, count: int, per_day: float, direction: int
 ) -> list[datetime]:
     """``count`` publishing moments from ``start`` (included when going back), at least a second apart."""
-    mean_gap = 86400 / per_day
+    # per_day is the daily average: the daytime rate is higher by what the quiet night hours lose.
+    day_share = (24 - len(NIGHT_HOURS) * (1 - NIGHT_FACTOR)) / 24
+    mean_gap = 86400 * day_share / per_day
     out: list[datetime] = []
     moment = start
     if direction < 0:
