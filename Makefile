@@ -59,6 +59,9 @@ BROWSE_PORT ?= 8001
 browse: venv
 	@test -f $(DATA)/newscrawl.sqlite3 || { echo "no store at $(DATA)/newscrawl.sqlite3: run make demo (or make crawl) first"; exit 1; }
 	$(BIN)/datasette serve $(DATA)/newscrawl.sqlite3 --metadata datasette/metadata.yml --host 127.0.0.1 --port $(BROWSE_PORT)
+	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/incremental.py
+	$(BIN)/python bench/backfill.py
 
 # Re-render fixtures/snapshot and fixtures/snapshot-next from fixtures/generator/.
 snapshot: venv

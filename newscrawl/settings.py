@@ -27,7 +27,11 @@ ADDONS = {
     "newscrawl.addon.NewscrawlAddon": 0,
     # Under replay, drops the delay and raises concurrency: nothing is fetched from the live site.
     "newscrawl.replay.ReplayAddon": 10,
+    "newscrawl.origin.OriginAddon": 20,
 }
+# Fetch every report.az URL from this origin instead (the loopback site simulator, newscrawl/origin.py);
+# URLs in items and the store stay https://report.az/... Politeness is unchanged.
+NEWSCRAWL_ORIGIN = os.environ.get("NEWSCRAWL_ORIGIN", "")
 
 # Identify the crawler and say where to complain: USER_AGENT (default "Scrapy/VERSION
 # (+https://scrapy.org)") becomes "newscrawl/0.1 (+<contact URL>)" unless set.
