@@ -22,7 +22,14 @@ NEWSCRAWL_SQLITE_BATCH = 100  # the store commits every N items and at close
 NEWSCRAWL_REPLAY = os.environ.get("NEWSCRAWL_REPLAY", "")
 NEWSCRAWL_RECORD = os.environ.get("NEWSCRAWL_RECORD", "")
 # Under replay, drops the delay and raises concurrency: nothing is fetched from the live site.
-ADDONS = {"newscrawl.replay.ReplayAddon": 0}
+# RenderAddon switches scrapy-splash on when NEWSCRAWL_RENDER (or -a render=) is splash or auto.
+ADDONS = {"newscrawl.replay.ReplayAddon": 0, "newscrawl.render.RenderAddon": 10}
+
+# Pages through a Splash server: plain (default), splash or auto (newscrawl/render.py).
+NEWSCRAWL_RENDER = os.environ.get("NEWSCRAWL_RENDER", "plain")
+SPLASH_URL = os.environ.get("SPLASH_URL", "http://127.0.0.1:8050")
+NEWSCRAWL_SPLASH_TIMEOUT = 30.0  # seconds Splash may take for one page (its render.json timeout)
+NEWSCRAWL_SPLASH_WAIT = 0.0  # extra seconds after the load event, for content fetched later by script
 
 # Identify the crawler and say where to complain.
 NEWSCRAWL_CONTACT_URL = os.environ.get("NEWSCRAWL_CONTACT_URL", "https://github.com/newscrawl/newscrawl")

@@ -10,6 +10,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from twisted.python.failure import Failure
 
+from newscrawl.render import RenderSettingsError, check_splash
 from newscrawl.replay import ReplaySettingsError, check_settings
 from newscrawl.spiders import ArgumentError
 from newscrawl.store import Store, StoreError
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     import argparse
 
 # Close reasons after which the process exits non-zero.
-FAILED_REASONS = frozenset({"blocked", "unreachable"})
+FAILED_REASONS = frozenset({"blocked", "unreachable", "splash_unavailable"})
 
 
 class Command(ScrapyCrawlCommand):
@@ -38,7 +39,9 @@ class Command(ScrapyCrawlCommand):
             # sentence, not in a traceback or once per item.
             check_settings(self.settings)
             Store.open(self.settings["NEWSCRAWL_SQLITE"]).close()
-        except (ReplaySettingsError, StoreError) as exc:
+            # A render mode that needs Splash stops here, in one sentence, when Splash does not answer.
+            check_splash(self.settings, opts.spargs.get("render"))
+        except (ReplaySettingsError, StoreError, RenderSettingsError) as exc:
             print(f"scrapy crawl: error: {exc}", file=sys.stderr)
             self.exitcode = 1
             return

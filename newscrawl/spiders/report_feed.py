@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 from newscrawl import parsing
 from newscrawl.dates import BAKU
 from newscrawl.items import Article, FeedEntry
+from newscrawl.render import Renderer, RenderSettingsError, page_url, parse_mode
 from newscrawl.site import LANGUAGES, SITE, canonical_url
 from newscrawl.spiders import ArgumentError
 from newscrawl.store import Store
@@ -165,6 +166,10 @@ class ReportFeedSpider(scrapy.Spider):
         or 24 hours on a first run.
       max_pages
         Listing pages (first page plus infinite-scroll batches) read per listing. Default: 20.
+      render
+        ``plain`` (default, or the setting ``NEWSCRAWL_RENDER``), ``splash`` (every page rendered by
+        Splash at ``SPLASH_URL``) or ``auto`` (Splash only for a page whose plain answer lacks its cards
+        or body). See newscrawl/render.py.
     Caveats
       Article pages already in the store whose card is unchanged are not requested again; listing pages
       always are. Under replay (``NEWSCRAWL_REPLAY``) "now" is the snapshot's ``fetched_at``. Sidebar
@@ -178,6 +183,7 @@ class ReportFeedSpider(scrapy.Spider):
     args: Arguments
     since: datetime
     store: Store
+    renderer: Renderer
 
     def __init__(
         self,
@@ -197,6 +203,10 @@ class ReportFeedSpider(scrapy.Spider):
     @classmethod
     def check_arguments(cls, **kwargs: Any) -> Arguments:
         """Raise ArgumentError for an unusable argument, before the crawl starts (the crawl command)."""
+        try:
+            parse_mode(kwargs.get("render"))
+        except RenderSettingsError as exc:
+            raise ArgumentError(str(exc)) from None
         return Arguments.parse(
             **{k: v for k, v in kwargs.items() if k in ("lang", "categories", "since", "max_pages")}
         )
@@ -207,6 +217,7 @@ class ReportFeedSpider(scrapy.Spider):
         spider.now = snapshot_clock(crawler.settings.get("NEWSCRAWL_REPLAY")) or datetime.now(BAKU)
         spider.args = Arguments.parse(**spider.spider_args, now=spider.now)
         spider.store = Store.from_crawler(crawler)
+        spider.renderer = Renderer.from_crawler(crawler, kwargs.get("render"), spider.allowed_domains)
         crawler.signals.connect(spider.record_run_end, signal=signals.spider_closed)
         return spider
 
@@ -236,7 +247,7 @@ class ReportFeedSpider(scrapy.Spider):
             self.args.max_pages,
         )
         for lang in self.args.languages:
-            yield Request(
+            yield self.make_request(
                 SITE[lang].home_url,
                 callback=self.parse_home,
                 errback=self.home_failed,
@@ -258,8 +269,10 @@ class ReportFeedSpider(scrapy.Spider):
         yield from self._cards(parsing.parse_sidebar(text, seen_at=seen_at), lang, links)
 
         feed_url = parsing.feed_link(text) or SITE[lang].feed_url
-        yield response.follow(
-            feed_url, callback=self.parse_listing, cb_kwargs={"lang": lang, "listing": "feed", "page": 1}
+        yield self.make_request(
+            response.urljoin(feed_url),
+            callback=self.parse_listing,
+            cb_kwargs={"lang": lang, "listing": "feed", "page": 1},
         )
         links = parsing.category_links(text) or {
             c.slug: SITE[lang].category_url(c.slug) for c in SITE[lang].categories
@@ -267,8 +280,8 @@ class ReportFeedSpider(scrapy.Spider):
         wanted = self.args.categories
         for slug, url in links.items():
             if wanted is None or slug in wanted:
-                yield response.follow(
-                    url,
+                yield self.make_request(
+                    response.urljoin(url),
                     callback=self.parse_listing,
                     cb_kwargs={"lang": lang, "listing": f"category:{slug}", "page": 1},
                 )
@@ -280,6 +293,11 @@ class ReportFeedSpider(scrapy.Spider):
         self._count("newscrawl/listing_pages", lang)
         entries = parsing.parse_cards(text, listing=listing, seen_at=_utc_now())
         if not entries:
+            rendered = self.renderer.rerender(response) if page == 1 else None
+            if rendered is not None:
+                logger.debug("%s has no cards as served; asking Splash to render it", response.url)
+                yield rendered
+                return
             logger.debug("%s ends at page %d (empty batch) %s", listing, page, response.url)
             return
         fresh = [e for e in entries if not self._older_than_since(e)]
@@ -295,7 +313,7 @@ class ReportFeedSpider(scrapy.Spider):
         elif data_url is None or cursor is None:
             reason = "no infinite-scroll endpoint on the page"
         else:
-            yield Request(
+            yield self.make_request(
                 parsing.next_batch_url(data_url, cursor),
                 callback=self.parse_listing,
                 cb_kwargs={"lang": lang, "listing": listing, "page": page + 1, "data_url": data_url},
@@ -328,7 +346,7 @@ class ReportFeedSpider(scrapy.Spider):
                 self._count("newscrawl/articles/skipped_known", lang)
                 continue
             self._count("newscrawl/articles/requested", lang)
-            yield Request(
+            yield self.make_request(
                 links.get(url, url),
                 callback=self.parse_article,
                 errback=self.article_failed,
@@ -339,8 +357,13 @@ class ReportFeedSpider(scrapy.Spider):
 
     # -- articles ----------------------------------------------------------------------------------
 
-    def parse_article(self, response: Response, lang: str) -> Iterator[Article]:
-        article = parsing.parse_article(_text(response), fetched_at=_utc_now(), stats=self.crawler.stats)
+    def parse_article(self, response: Response, lang: str) -> Iterator[Article | Request]:
+        text = _text(response)
+        if not _has_body(text) and (rendered := self.renderer.rerender(response)):
+            logger.debug("%s has no article body as served; asking Splash to render it", response.url)
+            yield rendered
+            return
+        article = parsing.parse_article(text, fetched_at=_utc_now(), stats=self.crawler.stats)
         self._count("newscrawl/articles/parsed", lang)
         yield article
 
@@ -352,10 +375,12 @@ class ReportFeedSpider(scrapy.Spider):
             self._count(f"newscrawl/articles/http_{status}", request.cb_kwargs["lang"])
             if status in (404, 410):
                 # Remembered so later runs skip it until its card changes.
-                self.store.remember_gone(canonical_url(request.url), card.title, card.published_at, status)
-            logger.warning("Article %s answered HTTP %d; skipped", request.url, status)
+                self.store.remember_gone(
+                    canonical_url(page_url(request)), card.title, card.published_at, status
+                )
+            logger.warning("Article %s answered HTTP %d; skipped", page_url(request), status)
         else:
-            logger.warning("Article %s failed: %s", request.url, failure.getErrorMessage())
+            logger.warning("Article %s failed: %s", page_url(request), failure.getErrorMessage())
 
     def home_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -369,9 +394,13 @@ class ReportFeedSpider(scrapy.Spider):
             assert self.crawler.engine is not None
             self.crawler.engine.close_spider(self, "unreachable")
         else:
-            logger.error("Home page %s failed: %s", request.url, failure.getErrorMessage())
+            logger.error("Home page %s failed: %s", page_url(request), failure.getErrorMessage())
 
     # -- helpers ----------------------------------------------------------------------------------
+
+    def make_request(self, url: str, **kwargs: Any) -> Request:
+        """Every page request of the spider: plain or through Splash, as the render mode says."""
+        return self.renderer.request(url, **kwargs)
 
     def _older_than_since(self, entry: FeedEntry) -> bool:
         return entry.published_at is not None and datetime.fromisoformat(entry.published_at) < self.since
@@ -392,6 +421,12 @@ def _links(response: TextResponse) -> dict[str, str]:
         canonical_url(absolute): absolute
         for absolute in map(response.urljoin, response.css("a::attr(href)").getall())
     }
+
+
+def _has_body(response: TextResponse) -> bool:
+    """Whether an article page as served holds body paragraphs (else ``render=auto`` renders it)."""
+    containers = response.css(parsing.BODY) or response.css(parsing.OLD_BODY)
+    return bool(containers.xpath(parsing.PARAGRAPHS))
 
 
 def _text(response: Response) -> TextResponse:
