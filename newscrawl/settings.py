@@ -23,7 +23,14 @@ NEWSCRAWL_REPLAY = os.environ.get("NEWSCRAWL_REPLAY", "")
 NEWSCRAWL_RECORD = os.environ.get("NEWSCRAWL_RECORD", "")
 # Under replay, drops the delay and raises concurrency: nothing is fetched from the live site.
 # RenderAddon switches scrapy-splash on when NEWSCRAWL_RENDER (or -a render=) is splash or auto.
-ADDONS = {"newscrawl.replay.ReplayAddon": 0, "newscrawl.render.RenderAddon": 10}
+ADDONS = {
+    "newscrawl.replay.ReplayAddon": 0,
+    "newscrawl.origin.OriginAddon": 0,
+    "newscrawl.render.RenderAddon": 10,
+}
+# Fetch every report.az URL from this origin instead (the loopback site simulator, newscrawl/origin.py);
+# URLs in items and the store stay https://report.az/... Politeness is unchanged.
+NEWSCRAWL_ORIGIN = os.environ.get("NEWSCRAWL_ORIGIN", "")
 
 # Pages through a Splash server: plain (default), splash or auto (newscrawl/render.py).
 NEWSCRAWL_RENDER = os.environ.get("NEWSCRAWL_RENDER", "plain")

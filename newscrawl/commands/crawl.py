@@ -10,6 +10,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from twisted.python.failure import Failure
 
+from newscrawl.origin import OriginSettingsError, check_origin
 from newscrawl.render import RenderSettingsError, check_splash
 from newscrawl.replay import ReplaySettingsError, check_settings
 from newscrawl.spiders import ArgumentError
@@ -38,10 +39,11 @@ class Command(ScrapyCrawlCommand):
             # A bad snapshot directory or a locked or unwritable store stops the run here, in one
             # sentence, not in a traceback or once per item.
             check_settings(self.settings)
+            check_origin(self.settings)
             Store.open(self.settings["NEWSCRAWL_SQLITE"]).close()
             # A render mode that needs Splash stops here, in one sentence, when Splash does not answer.
             check_splash(self.settings, opts.spargs.get("render"))
-        except (ReplaySettingsError, StoreError, RenderSettingsError) as exc:
+        except (ReplaySettingsError, OriginSettingsError, StoreError, RenderSettingsError) as exc:
             print(f"scrapy crawl: error: {exc}", file=sys.stderr)
             self.exitcode = 1
             return
