@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 SNAPSHOT ?= fixtures/snapshot
 
-.PHONY: venv test lint demo crawl bench snapshot golden clean
+.PHONY: venv test lint demo crawl bench snapshot golden clean splash splash-install splash-stop splash-status
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,18 @@ snapshot: venv
 # Rewrite the golden JSON beside each snapshot page, for review with `git diff`.
 golden: venv
 	$(BIN)/python tools/regen_golden.py
+
+# Splash 3.5, the JavaScript renderer behind `-a render=splash` (Debian 12; tools/splash.sh says how).
+SPLASH_PORT ?= 8050
+splash-install:
+	bash tools/splash.sh install
+splash:
+	bash tools/splash.sh python >/dev/null || bash tools/splash.sh install
+	bash tools/splash.sh start $(SPLASH_PORT)
+splash-stop:
+	bash tools/splash.sh stop $(SPLASH_PORT)
+splash-status:
+	bash tools/splash.sh status $(SPLASH_PORT)
 
 clean:
 	rm -rf $(VENV) $(DATA) .mypy_cache .ruff_cache

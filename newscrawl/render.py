@@ -44,8 +44,9 @@ import logging
 import os
 import urllib.error
 import urllib.request
+import warnings
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
@@ -57,6 +58,8 @@ from twisted.internet.error import (
     TCPTimedOutError,
     TimeoutError,
 )
+
+from newscrawl.origin import to_origin
 
 if TYPE_CHECKING:
     from typing import Self
@@ -131,18 +134,15 @@ def is_render(request: Request) -> bool:
 
 
 def origin_url(url: str, origin: str) -> str:
-    """``url`` with its scheme and host replaced by ``origin`` (``NEWSCRAWL_ORIGIN``), if one is set: what
-    Splash must load when the site is served from elsewhere (the simulator on loopback).
+    """What Splash must load for ``url`` when report.az is served from ``origin`` (``NEWSCRAWL_ORIGIN``, the
+    simulator on loopback); ``url`` itself otherwise.
 
     >>> origin_url("https://report.az/en/?a=1", "http://127.0.0.1:8123")
     'http://127.0.0.1:8123/en/?a=1'
     >>> origin_url("https://report.az/en/", "")
     'https://report.az/en/'
     """
-    if not origin:
-        return url
-    parts, base = urlsplit(url), urlsplit(origin)
-    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, parts.fragment))
+    return (to_origin(url, origin) if origin else None) or url
 
 
 def ping(url: str, timeout: float = 5.0) -> str | None:
@@ -228,9 +228,13 @@ class Renderer:
         }
         if self.wait:
             args["wait"] = self.wait
+        if self.origin:
+            # Splash loads the page from the origin; the request keeps the real URL, so the offsite
+            # filter, robots.txt and the dupefilter judge it as a plain request.
+            args["url"] = origin_url(url, self.origin)
         meta = {**kwargs.pop("meta", {}), PAGE_URL: url}
         request: Request = SplashRequest(
-            origin_url(url, self.origin),
+            url,
             endpoint=ENDPOINT,
             args=args,
             meta=meta,
@@ -328,6 +332,7 @@ class RenderAddon:
     def update_settings(self, settings: BaseSettings) -> None:
         if setting_mode(settings) == "plain":
             return
+        _quiet_known_splash_warnings()
         settings.set("SPLASH_URL", splash_url(settings), priority="addon")
         downloader = settings["DOWNLOADER_MIDDLEWARES"]
         downloader["scrapy_splash.SplashCookiesMiddleware"] = 723
@@ -340,6 +345,22 @@ class RenderAddon:
         settings["SPIDER_MIDDLEWARES"]["scrapy_splash.SplashDeduplicateArgsMiddleware"] = 100
         settings.set("REQUEST_FINGERPRINTER_CLASS", "scrapy_splash.SplashRequestFingerprinter", "addon")
         settings.set("HTTPCACHE_STORAGE", "scrapy_splash.SplashAwareFSCacheStorage", "addon")
+
+
+# The deprecations of scrapy-splash 0.11.1 on Scrapy 2.13 (its last release; see requirements.txt): one
+# of them is raised for every request, which would bury the crawl log. pyproject.toml names the same ones.
+_KNOWN_SPLASH_WARNINGS = (
+    "Use of this protected method is deprecated. Consider using its corresponding public method get_slot_key",
+    "The following enabled spider middlewares.*process_start_requests.*SplashDeduplicateArgsMiddleware",
+    "The scrapy.utils.url.canonicalize_url function is deprecated",
+)
+
+
+def _quiet_known_splash_warnings() -> None:
+    from scrapy.exceptions import ScrapyDeprecationWarning
+
+    for message in _KNOWN_SPLASH_WARNINGS:
+        warnings.filterwarnings("ignore", message=message, category=ScrapyDeprecationWarning)
 
 
 # -- downloader middlewares ---------------------------------------------------------------------------

@@ -10,8 +10,9 @@
 #
 # Splash 3.5 (2020) is the last release. It needs Qt WebKit from Debian, so it runs in a venv made from
 # Debian's python3 with --system-site-packages; pip installs splash itself without dependencies (they
-# come from apt). Upstream fix scrapinghub/splash#1053 is applied by sed: without it every POST (what
-# scrapy-splash sends) answers 500 on Python >= 3.9.
+# come from apt). Two fixes are applied to the installed files: upstream scrapinghub/splash#1053 (without
+# it every POST, which is what scrapy-splash sends, answers 500 on Python >= 3.9), and a one-line guard for
+# scrapinghub/splash#699 (an iframe that fails to load, such as a YouTube embed offline, fails the page).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -41,6 +42,14 @@ install() {
     options="$("$PY" -c 'import splash, os; print(os.path.join(os.path.dirname(splash.__file__), "render_options.py"))')"
     sed -i "s/json.loads(content, encoding='utf8')/json.loads(content)/" "$options"
     grep -q "json.loads(content, encoding" "$options" && die "could not patch $options"
+    # A frame that fails to load (an embed from a host that cannot be reached, or one that
+    # allowed_domains drops) must not fail the whole page (scrapinghub/splash#699, open upstream):
+    # keep the error only when it is the main frame's.
+    local webpage="${options%/render_options.py}/engines/webkit/webpage.py"
+    if ! grep -q "splash#699" "$webpage"; then
+        sed -i "/errorPage.content = QByteArray(content.encode('utf-8'))/a\\            if info.frame != self.mainFrame():  # splash#699: a failed iframe does not fail the page\\n                self.error_info = None" "$webpage"
+        grep -q "splash#699" "$webpage" || die "could not patch $webpage"
+    fi
     installed || die "splash is installed in $SPLASH_HOME but does not import; see the messages above."
     echo "Splash 3.5 installed in $SPLASH_HOME; start it with: make splash (or tools/splash.sh start)"
 }
