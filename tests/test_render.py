@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from scrapy import Request
+from scrapy.crawler import CrawlerRunner
 from scrapy.http import Response
 from scrapy.settings import Settings
-from scrapy.crawler import CrawlerRunner
 from scrapy.utils.test import get_crawler, get_reactor_settings
 
 from newscrawl.render import (
