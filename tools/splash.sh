@@ -6,6 +6,7 @@
 #   tools/splash.sh start [PORT]   start it on 127.0.0.1:PORT (default $SPLASH_PORT or 8050), wait for /_ping
 #   tools/splash.sh stop [PORT]    stop the server started on PORT
 #   tools/splash.sh status [PORT]  exit 0 when http://127.0.0.1:PORT/_ping answers ok
+#   tools/splash.sh pid [PORT]     print the process id of the server started on PORT
 #   tools/splash.sh python         print the interpreter that runs Splash (empty + exit 1 when not installed)
 #
 # Splash 3.5 (2020) is the last release. It needs Qt WebKit from Debian, so it runs in a venv made from
@@ -93,5 +94,6 @@ case "${1:-}" in
         if ping_ok; then echo "Splash answers on http://127.0.0.1:$PORT"; else
             echo "Splash does not answer on 127.0.0.1:$PORT; start it with: make splash"; exit 1; fi ;;
     python) installed || exit 1; echo "$PY" ;;
-    *) die "usage: tools/splash.sh install|start [PORT]|stop [PORT]|status [PORT]|python" ;;
+    pid) cat "$RUN/splash-$PORT.pid" 2>/dev/null || die "no Splash started by this script on port $PORT" ;;
+    *) die "usage: tools/splash.sh install|start [PORT]|stop [PORT]|status [PORT]|pid [PORT]|python" ;;
 esac
