@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 SNAPSHOT ?= fixtures/snapshot
 
-.PHONY: venv test lint demo crawl bench snapshot golden clean splash splash-install splash-stop splash-status
+.PHONY: venv test lint demo crawl bench snapshot golden clean splash splash-install splash-stop splash-status bench-render
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ crawl: venv
 bench: venv
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/store.py
+
+# Rendering cost: plain against Splash over the site simulator (needs `make splash-install`).
+bench-render: venv
+	$(BIN)/python bench/render.py
 
 # Re-render fixtures/snapshot and fixtures/snapshot-next from fixtures/generator/.
 snapshot: venv

@@ -255,9 +255,13 @@ class Renderer:
             callback=request.callback,
             errback=request.errback,
             cb_kwargs=dict(request.cb_kwargs),
-            meta={k: v for k, v in request.meta.items() if not k.startswith(("download_", "depth"))},
+            # The page's own meta (the card), without what the downloader noted about the plain fetch.
+            meta={k: v for k, v in request.meta.items() if not k.startswith(_DOWNLOADER_META)},
             dont_filter=True,
         )
+
+
+_DOWNLOADER_META = ("download_", "depth", "retry_", "redirect_", "_", "proxy")
 
 
 # -- the render.json wire format ----------------------------------------------------------------------
