@@ -419,7 +419,9 @@ class RenderResponseMiddleware:
             return response  # 504: RetryMiddleware asks again; RenderFailureMiddleware counts the loss
         if data.get("type") == "RenderError" and error.get("type") == "Network":
             error_class: Any = _QT_NETWORK_ERRORS.get(int(error.get("code", 0)), ConnectError)
-            raise error_class(string=f"{error.get('text', 'network error')} (rendering {page_url(request)})")
+            text = f"{error.get('text', 'network error')} (rendering {page_url(request)})"
+            # DNSLookupError is an IOError; the others are ConnectErrors, which take the text by name.
+            raise error_class(string=text) if issubclass(error_class, ConnectError) else error_class(text)
         return response
 
     def _inc(self, key: str) -> None:

@@ -15,14 +15,18 @@ from pathlib import Path
 import pytest
 from scrapy import Request
 from scrapy.crawler import CrawlerRunner
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler, get_reactor_settings
+from twisted.internet.error import ConnectError, ConnectionRefusedError, DNSLookupError, TCPTimedOutError
 
 from newscrawl.render import (
     PAGE_URL,
     RenderAddon,
     Renderer,
+    RenderFailureMiddleware,
+    RenderResponseMiddleware,
     RenderSettingsError,
     check_splash,
     page_url,
@@ -287,3 +291,48 @@ def test_render_mode_under_replay_keeps_real_urls_everywhere(replayed: dict[str,
     assert stats["newscrawl/articles/http_404"] == len(gone)
     assert stats["splash/render.json/request_count"] == stats["newscrawl/render/pages"] > 0
     assert not any(key.startswith(("offsite/", "spider_exceptions")) for key in stats)
+
+
+# -- the middlewares on Splash's other answers ---------------------------------------------------------
+
+
+def splash_answer(request: Request, data: dict[str, object], status: int = 200) -> Response:
+    return Response(request.url, status=status, body=json.dumps(data).encode(), request=request)
+
+
+def test_a_render_without_a_status_is_asked_once_more_then_taken_as_200() -> None:
+    crawler = get_crawler()
+    middleware = RenderResponseMiddleware.from_crawler(crawler)
+    request = splash_request("https://report.az/en/x")
+    data = {"url": "https://report.az/en/x", "html": "<p>x</p>", "history": [{"response": {"bodySize": -1}}]}
+    again = middleware.process_response(request, splash_answer(request, data), crawler.spider)
+    assert isinstance(again, Request) and again.dont_filter
+    page = middleware.process_response(again, splash_answer(again, data), crawler.spider)
+    assert isinstance(page, Response) and (page.url, page.status) == ("https://report.az/en/x", 200)
+    assert crawler.stats is not None and crawler.stats.get_value("newscrawl/render/status_unknown") == 2
+
+
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [(1, ConnectionRefusedError), (3, DNSLookupError), (4, TCPTimedOutError), (99, ConnectError)],
+)
+def test_a_network_failure_behind_splash_is_the_error_a_plain_request_raises(
+    code: int, error: type[Exception]
+) -> None:
+    crawler = get_crawler()
+    middleware = RenderResponseMiddleware.from_crawler(crawler)
+    request = splash_request("https://report.az/en/x")
+    data = {"error": 502, "type": "RenderError", "info": {"type": "Network", "code": code, "text": "boom"}}
+    with pytest.raises(error, match=r"boom \(rendering https://report\.az/en/x\)"):
+        middleware.process_response(request, splash_answer(request, data, 502), crawler.spider)
+
+
+def test_a_render_timeout_is_left_to_retries_then_counted() -> None:
+    crawler = get_crawler()
+    responses, failures = RenderResponseMiddleware.from_crawler(crawler), RenderFailureMiddleware(crawler)
+    request = splash_request("https://report.az/en/x")
+    timeout = splash_answer(request, {"error": 504, "type": "GlobalTimeoutError", "info": {}}, 504)
+    assert responses.process_response(request, timeout, crawler.spider) is timeout
+    with pytest.raises(IgnoreRequest, match=r"Splash timed out rendering https://report\.az/en/x"):
+        failures.process_response(request, timeout, crawler.spider)
+    assert crawler.stats is not None and crawler.stats.get_value("newscrawl/failed/splash_timeout") == 1
