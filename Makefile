@@ -38,6 +38,9 @@ crawl: venv
 bench: venv
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/store.py
+	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/incremental.py
+	$(BIN)/python bench/backfill.py
 
 # Rendering cost: plain against Splash over the site simulator (needs `make splash-install`).
 bench-render: venv

@@ -43,7 +43,7 @@ class SiteSimulator:
     """
 
     def __init__(self, faults: list[str] | tuple[str, ...] = (), **options: Any) -> None:
-        self.argv = [sys.executable, "-m", "newscrawl.testing.sitesim", "--port", "0"]
+        self.argv = [sys.executable, "-m", "newscrawl.testing.sitesim", "--port", "0", "--exit-with-parent"]
         for name, value in options.items():
             flag = "--" + name.replace("_", "-")
             if value is True:

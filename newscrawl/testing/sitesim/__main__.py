@@ -6,6 +6,7 @@ Ctrl-C. Crawl it with ``NEWSCRAWL_ORIGIN=<that URL>``.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from .options import OptionsError, build_site, parser
@@ -27,6 +28,17 @@ def main(argv: list[str] | None = None) -> int:
     factory.log = lambda request: None  # type: ignore[method-assign]  # an access log would dominate
     port = reactor.listenTCP(args.port, factory, interface=args.host)  # type: ignore[attr-defined]
     print(f"http://{args.host}:{port.getHost().port}", flush=True)
+    if args.exit_with_parent:
+        from twisted.internet.task import LoopingCall
+
+        parent = os.getppid()
+
+        def check_parent() -> None:
+            # Orphaned (the test or benchmark that started it was killed): nobody will stop it.
+            if os.getppid() != parent:
+                reactor.stop()  # type: ignore[attr-defined]
+
+        LoopingCall(check_parent).start(1.0, now=False)
     reactor.run()  # type: ignore[attr-defined]
     return 0
 

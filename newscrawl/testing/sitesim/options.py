@@ -55,6 +55,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fault-seed", type=int, default=0)
     p.add_argument("--hang-seconds", type=float, default=60.0, help="how long a hang holds the connection")
     p.add_argument("--slow-seconds", type=float, default=0.5, help="delay of a slow response")
+    p.add_argument("--exit-with-parent", action="store_true", help="stop when the starting process dies")
     return p
 
 

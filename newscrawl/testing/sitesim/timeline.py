@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import islice
 
 from fixtures.generator.render import SIDEBAR_SIZE, ArticleView
 from fixtures.generator.stories import SNAPSHOT_AT, Story, load_stories
@@ -36,7 +37,7 @@ LANGUAGE_SHARES = {"az": 0.45, "en": 0.25, "ru": 0.30}
 NIGHT_HOURS = range(0, 7)
 NIGHT_FACTOR = 0.25
 _LANGS = tuple(LANGUAGE_SHARES)
-CHANGE_WINDOW = 100  # headlines are corrected among this many newest articles
+CHANGE_WINDOW = 30  # headlines are corrected among this many newest articles (a few hours)
 _SLUG_WORD = re.compile(r"[^a-z0-9]+")
 _TRANSLIT = str.maketrans(
     {
@@ -89,8 +90,8 @@ class GeneratedIndex:
     end: datetime = DEFAULT_END
     feed_size: int = 20
     category_size: int = 10
-    added: int = 0
-    generation: int = 0
+    added: int = field(default=0, init=False)  # articles published by advance()
+    generation: int = field(default=0, init=False)
     languages: Sequence[str] = LANGUAGES
     corrections: dict[int, tuple[int, datetime]] = field(default_factory=dict)  # site id -> (n, modified)
     # Arrays in chronological order (index = site_id - FIRST_SITE_ID); filled by _extend.
@@ -106,9 +107,6 @@ class GeneratedIndex:
         self._extend(reversed(past), random.Random(f"{self.seed}:kinds"))
         self._future = random.Random(f"{self.seed}:future")
         self._future_kinds = random.Random(f"{self.seed}:future-kinds")
-        if self.added:
-            added, self.added = self.added, 0
-            self._add(added)
 
     # -- building ----------------------------------------------------------------------------------
 
@@ -136,8 +134,10 @@ class GeneratedIndex:
         """Publish ``add`` new articles and correct ``change`` recent headlines; the stories affected."""
         self.generation += 1
         rng = random.Random(f"{self.seed}:change:{self.generation}")
-        window = [o for o in range(len(self._seconds) - 1, -1, -1) if self._lang_code(o) in self.languages]
-        candidates = window[:CHANGE_WINDOW]
+        newest_first = (
+            o for o in range(len(self._seconds) - 1, -1, -1) if self._lang_code(o) in self.languages
+        )
+        candidates = list(islice(newest_first, CHANGE_WINDOW))
         chosen = rng.sample(candidates, min(change, len(candidates)))
         new = self._add(add)
         for ordinal in chosen:
@@ -231,7 +231,9 @@ def _moments(
     rng: random.Random, start: datetime, count: int, per_day: float, direction: int
 ) -> list[datetime]:
     """``count`` publishing moments from ``start`` (included when going back), at least a second apart."""
-    mean_gap = 86400 / per_day
+    # per_day is the daily average: the daytime rate is higher by what the quiet night hours lose.
+    day_share = (24 - len(NIGHT_HOURS) * (1 - NIGHT_FACTOR)) / 24
+    mean_gap = 86400 * day_share / per_day
     out: list[datetime] = []
     moment = start
     if direction < 0:
