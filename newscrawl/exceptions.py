@@ -25,3 +25,7 @@ class ReplaySettingsError(NewscrawlError, ValueError):
 
 class OriginSettingsError(NewscrawlError, ValueError):
     """NEWSCRAWL_ORIGIN is not an origin such as http://127.0.0.1:8080."""
+
+
+class RenderSettingsError(NewscrawlError, ValueError):
+    """A render mode or a Splash server that cannot be used."""
