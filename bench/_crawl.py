@@ -27,7 +27,7 @@ PY_SPY_RATE = 100  # samples per second of CPU time
 
 # A sample belongs to the stage of the deepest frame that names one; patterns are file paths.
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("store", ("newscrawl/store.py",)),
+    ("store", ("newscrawl/store/", "newscrawl/ledger.py")),
     ("export", ("scrapy/extensions/feedexport.py", "scrapy/exporters.py", "newscrawl/feeds.py")),
     ("pipelines", ("newscrawl/pipelines.py",)),
     ("loaders", ("newscrawl/loaders.py", "itemloaders/", "itemadapter/")),
