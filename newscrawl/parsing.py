@@ -14,7 +14,6 @@ follow is the contract in ``fixtures/README.md``; when the live site differs, th
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
@@ -28,6 +27,7 @@ from scrapy.http import TextResponse
 from scrapy.statscollectors import StatsCollector
 from w3lib.url import add_or_replace_parameters
 
+from newscrawl import jsonld
 from newscrawl.agencies import canonical_agency
 from newscrawl.items import Article, FeedEntry
 from newscrawl.loaders import (
@@ -92,7 +92,6 @@ MODIFIED_TIME = META_CONTENT.format("article:modified_time")
 SECTION = META_CONTENT.format("article:section")  # "Category | Other countries" or "Other countries"
 META_TAGS = META_CONTENT.format("article:tag")
 META_KEYWORDS = META_CONTENT.format("keywords")
-JSON_LD_ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle"})
 
 # --- older design (2021-2024) ----------------------------------------------------------------------
 OLD_TITLE = "h1.news-title"
@@ -150,12 +149,7 @@ class _Page:
         self.language = language_of(response.url)
         self.url: str | None = None
         self.has_title = False
-        nodes = list(_ld_nodes(response.css(JSON_LD).getall()))
-        self.ld_article: dict[str, Any] = next((n for n in nodes if _ld_types(n) & JSON_LD_ARTICLE_TYPES), {})
-        crumbs = next((n for n in nodes if "BreadcrumbList" in _ld_types(n)), {})
-        elements = [e for e in _as_list(crumbs.get("itemListElement")) if isinstance(e, dict)]
-        elements.sort(key=_ld_position)
-        self.ld_breadcrumb: dict[str, Any] = elements[0] if elements else {}
+        self.ld_article, self.ld_breadcrumb = jsonld.article_and_breadcrumb(response.css(JSON_LD).getall())
 
     def css_text(self, query: str) -> list[str]:
         return [_text(node) for node in self.response.css(query)]
@@ -246,7 +240,7 @@ ARTICLE_SOURCES: dict[str, tuple[Source, ...]] = {
     ),
     "category_slug": (
         ("head_link", lambda p: p.response.css(CATEGORY).xpath("@href").getall()),
-        ("json_ld_breadcrumb", lambda p: _strings(_ld_id(p.ld_breadcrumb.get("item")))),
+        ("json_ld_breadcrumb", lambda p: _strings(jsonld.reference(p.ld_breadcrumb.get("item")))),
         ("old_design", lambda p: p.response.css(OLD_CATEGORY).xpath("@href").getall()),
         ("category_link", lambda p: [link.attrib["href"] for link in _category_link(p)]),
         ("url_path", lambda p: _strings(_category_url_of(p.url))),
@@ -255,14 +249,14 @@ ARTICLE_SOURCES: dict[str, tuple[Source, ...]] = {
         ("tag_block", lambda p: p.css_text(TAGS)),
         ("old_design", lambda p: p.css_text(OLD_TAGS)),
         ("tag_links", _tag_links),
-        ("json_ld_keywords", lambda p: _keywords(_as_list(p.ld_article.get("keywords")))),
+        ("json_ld_keywords", lambda p: _keywords(jsonld.as_list(p.ld_article.get("keywords")))),
         ("meta_article_tag", lambda p: p.response.css(META_TAGS).getall()),
         ("meta_keywords", lambda p: _keywords(p.response.css(META_KEYWORDS).getall())),
     ),
-    "author": (("json_ld_author", lambda p: _ld_author(p.ld_article.get("author"))),),
+    "author": (("json_ld_author", lambda p: jsonld.authors(p.ld_article.get("author"))),),
     "image_url": (
         ("main_photo", lambda p: _article_images(_image_src(p.response.css(MAIN_PHOTO)))),
-        ("json_ld_image", lambda p: _article_images(_ld_images(p.ld_article.get("image")))),
+        ("json_ld_image", lambda p: _article_images(jsonld.images(p.ld_article.get("image")))),
         ("og_image", lambda p: _article_images(p.response.css(OG_IMAGE).getall())),
         ("old_design", lambda p: _article_images(_image_src(p.response.css(OLD_COVER)))),
     ),
@@ -877,49 +871,6 @@ def _known_slugs(language: str) -> frozenset[str]:
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def _ld_nodes(scripts: list[str]) -> Iterator[dict[str, Any]]:
-    for script in scripts:
-        try:
-            data = json.loads(script, strict=False)  # strict=False: raw newlines inside strings occur
-        except ValueError:
-            continue
-        for node in _as_list(data):
-            if isinstance(node, dict):
-                yield node
-                yield from (n for n in _as_list(node.get("@graph")) if isinstance(n, dict))
-
-
-def _ld_position(node: dict[str, Any]) -> int:
-    position = node.get("position")
-    return position if isinstance(position, int) else 0
-
-
-def _ld_types(node: dict[str, Any]) -> set[str]:
-    return {t for t in _as_list(node.get("@type")) if isinstance(t, str)}
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _ld_id(value: Any) -> str | None:
-    """A JSON-LD reference: a URL string or an object with ``@id``/``url``."""
-    if isinstance(value, dict):
-        value = value.get("@id") or value.get("url")
-    return value if isinstance(value, str) else None
-
-
-def _ld_author(value: Any) -> list[str]:
-    names = [a.get("name") if isinstance(a, dict) else a for a in _as_list(value)]
-    return [name for name in names if isinstance(name, str)]
-
-
-def _ld_images(value: Any) -> list[str]:
-    return [url for url in map(_ld_id, _as_list(value)) if url]
 
 
 def _section_name(value: str) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from newscrawl.attribution import source_agency
 from newscrawl.items import Article, FeedEntry
-from newscrawl.loaders import ArticleLoader, FeedEntryLoader, body_paragraphs, source_agency
+from newscrawl.loaders import ArticleLoader, FeedEntryLoader, body_paragraphs
 
 
 def test_first_layer_with_a_value_wins() -> None:
