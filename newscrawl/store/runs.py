@@ -56,25 +56,14 @@ class Runs(Database):
         """The latest finished run of spider; with ``clean``, the latest whose finish reason is
         ``finished`` (a run stopped by a signal, a block or the network never counts)."""
         row = self.connection.execute(
-            "SELECT id, spider, started_at, finished_at, clock, args, stats, finish_reason, outcome "
-            "FROM runs "
+            f"SELECT {_RUN_COLUMNS} FROM runs "
             "WHERE spider = ? AND finished_at IS NOT NULL AND (? = 0 OR finish_reason = 'finished') "
             "ORDER BY id DESC LIMIT 1",
             (spider, int(clean)),
         ).fetchone()
         if row is None:
             return None
-        return Run(
-            id=int(row[0]),
-            spider=row[1],
-            started_at=row[2],
-            finished_at=row[3],
-            clock=row[4],
-            args=json.loads(row[5]),
-            stats=json.loads(row[6]) if row[6] else {},
-            finish_reason=row[7],
-            outcome=row[8],
-        )
+        return _run(row)
 
 
 def recent_runs(path: str | Path, limit: int = 10) -> list[Run]:
@@ -92,8 +81,7 @@ def recent_runs(path: str | Path, limit: int = 10) -> list[Run]:
     try:
         with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
             rows = connection.execute(
-                "SELECT id, spider, started_at, finished_at, clock, args, stats, finish_reason, outcome "
-                "FROM runs ORDER BY id DESC LIMIT ?",
+                f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT ?",
                 (max(0, limit),),
             ).fetchall()
     except sqlite3.Error as exc:
@@ -116,3 +104,20 @@ def recent_runs(path: str | Path, limit: int = 10) -> list[Run]:
         )
         for row in rows
     ]
+
+
+_RUN_COLUMNS = "id, spider, started_at, finished_at, clock, args, stats, finish_reason, outcome"
+
+
+def _run(row: tuple[Any, ...]) -> Run:
+    return Run(
+        id=int(row[0]),
+        spider=row[1],
+        started_at=row[2],
+        finished_at=row[3],
+        clock=row[4],
+        args=json.loads(row[5]),
+        stats=json.loads(row[6]) if row[6] else {},
+        finish_reason=row[7],
+        outcome=row[8],
+    )
