@@ -90,20 +90,7 @@ def recent_runs(path: str | Path, limit: int = 10) -> list[Run]:
                 f"{path} is not a newscrawl store; set NEWSCRAWL_SQLITE to the store's file"
             ) from None
         raise _error_for(path, exc) from None
-    return [
-        Run(
-            id=int(row[0]),
-            spider=row[1],
-            started_at=row[2],
-            finished_at=row[3],
-            clock=row[4],
-            args=json.loads(row[5]),
-            stats=json.loads(row[6]) if row[6] else {},
-            finish_reason=row[7],
-            outcome=row[8],
-        )
-        for row in rows
-    ]
+    return [_run(row) for row in rows]
 
 
 _RUN_COLUMNS = "id, spider, started_at, finished_at, clock, args, stats, finish_reason, outcome"
