@@ -32,7 +32,7 @@ page), ``images=0``, a global ``timeout`` and ``allowed_domains`` set to the spi
 from another host (a YouTube iframe, which fails offline, splash#699) is not loaded. Splash's
 ``resource_timeout`` is not used: with it, Splash 3.5 leaves the status out of ``history``.
 
-Under replay (newscrawl/replay.py), a render request is answered from the snapshot by its target URL in
+Under replay (newscrawl/replay/), a render request is answered from the snapshot by its target URL in
 the shape of ``render.json`` (:func:`rendered_json`), so render mode runs offline without a server; record
 mode stores a rendered page under its target URL (:func:`rendered_page`).
 """

@@ -45,7 +45,7 @@ NEWSCRAWL_SPLASH_WAIT = 0.0  # extra seconds after the load event, for content f
 # (+https://scrapy.org)") becomes "newscrawl/0.1 (+<contact URL>)" unless set.
 NEWSCRAWL_CONTACT_URL = os.environ.get("NEWSCRAWL_CONTACT_URL", "https://github.com/newscrawl/newscrawl")
 
-# Politeness for the live site. Replay raises concurrency and drops the delay (see newscrawl/replay.py).
+# Politeness for the live site. Replay raises concurrency and drops the delay (see newscrawl/replay/addon.py).
 ROBOTSTXT_OBEY = True  # default False
 CONCURRENT_REQUESTS_PER_DOMAIN = 1  # default 8
 DOWNLOAD_DELAY = 1.0  # default 0

@@ -1,0 +1,81 @@
+"""The download handler that answers every request from the snapshot directory."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Self
+
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+from twisted.internet.defer import fail, succeed
+
+from newscrawl.render import is_render, page_url, rendered_json
+from newscrawl.replay.layout import EXTENSION_TYPES, ReplayPathError, find_file, sidecar_path, split_extension
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from twisted.internet.defer import Deferred
+
+logger = logging.getLogger(__name__)
+
+
+class ReplayDownloadHandler:
+    """Answers http(s) requests from the NEWSCRAWL_REPLAY directory (``ReplayAddon`` wires it)."""
+
+    lazy = False  # built when the crawl starts, so a bad directory shows up before the first request
+
+    def __init__(self, crawler: Crawler, root: Path) -> None:
+        self._stats = crawler.stats
+        self._root = root
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        # ReplayAddon has checked the directory when the settings were applied.
+        replay = crawler.settings.get("NEWSCRAWL_REPLAY") or ""
+        if not replay:
+            raise NotConfigured("NEWSCRAWL_REPLAY is empty: nothing to replay")
+        return cls(crawler, Path(replay))
+
+    def download_request(self, request: Request, spider: Spider) -> Deferred[Response]:
+        try:
+            return succeed(self._replay(self._root, request))
+        except ReplayPathError as exc:
+            return fail(exc)
+
+    def _replay(self, root: Path, request: Request) -> Response:
+        url = page_url(request) if is_render(request) else request.url
+        path = find_file(root, url)
+        if path is None:
+            self._inc("newscrawl/replay/missing")
+            logger.debug("Not in the snapshot, answering 404: %s", url)
+            status, headers, body = 404, {}, b""
+        else:
+            self._inc("newscrawl/replay/hit")
+            status, headers = 200, {"Content-Type": EXTENSION_TYPES[split_extension(path.name)[1]]}
+            sidecar = sidecar_path(root, url)
+            if sidecar.is_file():
+                meta = json.loads(sidecar.read_text(encoding="utf-8"))
+                status, headers = int(meta["status"]), dict(meta["headers"])
+            body = path.read_bytes()
+        if is_render(request):
+            # What Splash answers for the page: 200 with the HTML and the site's status in history.
+            html = body.decode("utf-8", errors="replace")
+            rendered = rendered_json(url, status, headers, html)
+            json_headers = Headers({"Content-Type": "application/json"})
+            return Response(
+                url=request.url, status=200, headers=json_headers, body=rendered, flags=["replay"]
+            )
+        if path is None:
+            return Response(url=url, status=404, body=b"", flags=["replay"])
+        scrapy_headers = Headers(headers)
+        assert path is not None
+        respcls = responsetypes.from_args(headers=scrapy_headers, url=url, filename=path.name, body=body)
+        return respcls(url=url, status=status, headers=scrapy_headers, body=body, flags=["replay"])
+
+    def _inc(self, key: str) -> None:
+        if self._stats is not None:
+            self._stats.inc_value(key)
