@@ -9,7 +9,6 @@ deploy/scrapyd.conf, and stopped at the end.
 from __future__ import annotations
 
 import configparser
-import functools
 import json
 import os
 import re
@@ -28,11 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scrapy.http import HtmlResponse
+from crawling import snapshot_pages
 
-from newscrawl.replay import iter_snapshot
 from newscrawl.schedule import ScheduleError, Scrapyd
-from newscrawl.site import canonical_url
 from newscrawl.store import Run, recent_runs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,22 +48,6 @@ def schedule_command() -> list[str]:
     interpreter, *command = shlex.split(unit["Service"]["ExecStart"])
     assert interpreter.endswith("/python")
     return command
-
-
-@functools.cache
-def snapshot_pages(snapshot: Path) -> tuple[set[str], set[str]]:
-    """Canonical URLs of the article pages and of the cards on listing pages of a snapshot (the same
-    reading as tests/test_report_feed_crawl.py)."""
-    articles, cards = set(), set()
-    for url, path in iter_snapshot(snapshot):
-        if path.suffix != ".html":
-            continue
-        response = HtmlResponse(url=url, body=path.read_bytes(), encoding="utf-8")
-        if response.css("div.news-detail__desc, div.editor-body"):
-            articles.add(canonical_url(url))
-        for href in response.css("div.index-post-block a.news__item::attr(href)").getall():
-            cards.add(canonical_url(response.urljoin(href)))
-    return articles, cards
 
 
 def free_port() -> int:
