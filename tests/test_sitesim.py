@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import math
 import socket
 from collections import Counter
@@ -73,8 +74,6 @@ def test_story_mode_serves_the_committed_snapshot_byte_for_byte(name: str) -> No
 
 
 def test_story_mode_answers_404_for_the_deliberately_missing_pages(stories_sim: SiteSimulator) -> None:
-    import json
-
     missing = json.loads((FIXTURES / "snapshot" / "SNAPSHOT.json").read_text())["missing"]
     assert missing
     for url in missing:
@@ -167,8 +166,24 @@ def test_js_listing_has_no_cards_in_html_but_their_data_in_a_script(generated: S
     scripted = Selector(text=generated.get("/_js/en/latest-news")[1].decode())
     assert plain.css("div.index-post-block") and not scripted.css("div.index-post-block")
     script = scripted.css("script:not([type])::text").get() or ""
-    for href in plain.css("a.news__item::attr(href)").getall():
-        assert f'"href": "{href}"' in script
+    data = json.loads(script.split("var cards = ", 1)[1].split(";\n", 1)[0])
+    # The script's data carries what the HTML cards show, card for card.
+    shown = [
+        {
+            "href": card.css("a.news__item::attr(href)").get(),
+            "timestamp": card.attrib["data-timestamp"],
+            "title": card.css(".news__title::text").get(),
+            "category": card.css(".news__category::text").get(),
+            "day": card.css("ul.news__date li::text").getall()[0],
+            "time": card.css("ul.news__date li::text").getall()[1],
+            "media": card.css(".news__media::text").getall(),
+        }
+        for card in plain.css("div.index-post-block")
+    ]
+    assert [{k: v for k, v in c.items() if k != "image"} for c in data] == shown
+    assert [bool(c["image"]) for c in data] == [
+        bool(card.css("img")) for card in plain.css("div.index-post-block")
+    ]
     assert (
         scripted.css(".loadContainer::attr(data-url)").get()
         == plain.css(".loadContainer::attr(data-url)").get()
