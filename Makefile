@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 SNAPSHOT ?= fixtures/snapshot
 
-.PHONY: venv test lint demo crawl bench snapshot golden clean deploy
+.PHONY: venv test lint demo crawl bench snapshot golden clean export browse deploy splash splash-install splash-stop splash-status bench-render
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,24 @@ bench: venv
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/mutation.py
+	$(BIN)/python bench/export.py
+
+# Export the store in $(DATA)/ as a Parquet dataset in $(DATA)/dataset (see README: Datasets).
+export: venv
+	NEWSCRAWL_DATA_DIR=$(DATA) $(BIN)/scrapy export $(DATA)/dataset
+
+# Browse the store in Datasette on http://127.0.0.1:$(BROWSE_PORT), with datasette/metadata.yml.
+BROWSE_PORT ?= 8001
+browse: venv
+	@test -f $(DATA)/newscrawl.sqlite3 || { echo "no store at $(DATA)/newscrawl.sqlite3: run make demo (or make crawl) first"; exit 1; }
+	$(BIN)/datasette serve $(DATA)/newscrawl.sqlite3 --metadata datasette/metadata.yml --host 127.0.0.1 --port $(BROWSE_PORT)
+	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/incremental.py
+	$(BIN)/python bench/backfill.py
+
+# Rendering cost: plain against Splash over the site simulator (needs `make splash-install`).
+bench-render: venv
+	$(BIN)/python bench/render.py
 
 # Re-render fixtures/snapshot and fixtures/snapshot-next from fixtures/generator/.
 snapshot: venv
@@ -56,6 +74,18 @@ snapshot: venv
 # Rewrite the golden JSON beside each snapshot page, for review with `git diff`.
 golden: venv
 	$(BIN)/python tools/regen_golden.py
+
+# Splash 3.5, the JavaScript renderer behind `-a render=splash` (Debian 12; tools/splash.sh says how).
+SPLASH_PORT ?= 8050
+splash-install:
+	bash tools/splash.sh install
+splash:
+	bash tools/splash.sh python >/dev/null || bash tools/splash.sh install
+	bash tools/splash.sh start $(SPLASH_PORT)
+splash-stop:
+	bash tools/splash.sh stop $(SPLASH_PORT)
+splash-status:
+	bash tools/splash.sh status $(SPLASH_PORT)
 
 clean:
 	rm -rf $(VENV) $(DATA) .mypy_cache .ruff_cache

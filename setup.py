@@ -5,6 +5,7 @@ setup(
     name="newscrawl",
     version="0.1.0",
     packages=find_packages(include=["newscrawl", "newscrawl.*"]),
-    package_data={"newscrawl": ["py.typed"]},
+    # Read at run time: the store's migrations.
+    package_data={"newscrawl": ["py.typed"], "newscrawl.store": ["migrations/*.sql"]},
     entry_points={"scrapy": ["settings = newscrawl.settings"]},
 )

@@ -21,3 +21,11 @@ class StoreError(NewscrawlError):
 
 class ReplaySettingsError(NewscrawlError, ValueError):
     """NEWSCRAWL_REPLAY or NEWSCRAWL_RECORD points at something unusable."""
+
+
+class OriginSettingsError(NewscrawlError, ValueError):
+    """NEWSCRAWL_ORIGIN is not an origin such as http://127.0.0.1:8080."""
+
+
+class RenderSettingsError(NewscrawlError, ValueError):
+    """A render mode or a Splash server that cannot be used."""

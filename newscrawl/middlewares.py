@@ -9,6 +9,8 @@ from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
+from newscrawl.render import page_url
+
 if TYPE_CHECKING:
     from typing import Self
 
@@ -53,10 +55,10 @@ class BlockedMiddleware:
                 "%s answered %d requests in a row with 403/429 (last: %s): the site is blocking this "
                 "crawler, so the crawl stops. Slow down (e.g. -s DOWNLOAD_DELAY=10), try again later, or "
                 "render the pages through a browser.",
-                request.url.split("/")[2],
+                page_url(request).split("/")[2],
                 self.in_a_row,
-                request.url,
+                page_url(request),
             )
             assert self.crawler.engine is not None
             self.crawler.engine.close_spider(spider, "blocked")
-        raise IgnoreRequest(f"HTTP {response.status} (blocked) for {request.url}")
+        raise IgnoreRequest(f"HTTP {response.status} (blocked) for {page_url(request)}")

@@ -32,7 +32,11 @@ Components:
   into ``NEWSCRAWL_RECORD``, bodies decoded, files replaced atomically.
 - :func:`snapshot_clock` reads the moment a snapshot was taken from its ``SNAPSHOT.json``.
 
-Replay ignores the method and body of a request: the site is crawled with GET only.
+Replay ignores the method and body of a request: the site is crawled with GET only. A request that
+scrapy-splash sent to Splash (``render=splash``) is answered from the file of its target URL, in the
+shape of Splash's ``render.json`` (``newscrawl.render.rendered_json``), so rendering replays offline
+without a server; record mode stores a rendered page (its rendered HTML and the site's status) under
+its target URL, never under the Splash URL.
 
 Known limit: a URL whose inner segment ends in one of the extensions (``/feed.xml/x``) names a
 directory where another URL (``/feed`` as XML) names a file; the recorder logs and skips the second.
@@ -61,6 +65,7 @@ from w3lib.url import safe_url_string
 
 from newscrawl.dates import utc_now
 from newscrawl.exceptions import ReplaySettingsError
+from newscrawl.render import is_render, page_url, rendered_json, rendered_page
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -394,23 +399,34 @@ class ReplayDownloadHandler:
             return fail(exc)
 
     def _replay(self, root: Path, request: Request) -> Response:
-        path = find_file(root, request.url)
+        url = page_url(request) if is_render(request) else request.url
+        path = find_file(root, url)
         if path is None:
             self._inc("newscrawl/replay/missing")
-            logger.debug("Not in the snapshot, answering 404: %s", request.url)
-            return Response(url=request.url, status=404, body=b"", flags=["replay"])
-        self._inc("newscrawl/replay/hit")
-        status, headers = 200, {"Content-Type": EXTENSION_TYPES[split_extension(path.name)[1]]}
-        sidecar = sidecar_path(root, request.url)
-        if sidecar.is_file():
-            meta = json.loads(sidecar.read_text(encoding="utf-8"))
-            status, headers = int(meta["status"]), dict(meta["headers"])
+            logger.debug("Not in the snapshot, answering 404: %s", url)
+            status, headers, body = 404, {}, b""
+        else:
+            self._inc("newscrawl/replay/hit")
+            status, headers = 200, {"Content-Type": EXTENSION_TYPES[split_extension(path.name)[1]]}
+            sidecar = sidecar_path(root, url)
+            if sidecar.is_file():
+                meta = json.loads(sidecar.read_text(encoding="utf-8"))
+                status, headers = int(meta["status"]), dict(meta["headers"])
+            body = path.read_bytes()
+        if is_render(request):
+            # What Splash answers for the page: 200 with the HTML and the site's status in history.
+            html = body.decode("utf-8", errors="replace")
+            rendered = rendered_json(url, status, headers, html)
+            json_headers = Headers({"Content-Type": "application/json"})
+            return Response(
+                url=request.url, status=200, headers=json_headers, body=rendered, flags=["replay"]
+            )
+        if path is None:
+            return Response(url=url, status=404, body=b"", flags=["replay"])
         scrapy_headers = Headers(headers)
-        body = path.read_bytes()
-        respcls = responsetypes.from_args(
-            headers=scrapy_headers, url=request.url, filename=path.name, body=body
-        )
-        return respcls(url=request.url, status=status, headers=scrapy_headers, body=body, flags=["replay"])
+        assert path is not None
+        respcls = responsetypes.from_args(headers=scrapy_headers, url=url, filename=path.name, body=body)
+        return respcls(url=url, status=status, headers=scrapy_headers, body=body, flags=["replay"])
 
     def _inc(self, key: str) -> None:
         if self._stats is not None:
@@ -490,8 +506,16 @@ class RecordMiddleware:
         return cls(Path(record), crawler.stats)  # ReplayAddon has checked and created the directory
 
     def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+        if is_render(request):
+            # Splash's answer: the rendered page is kept under its own URL; a Splash error is no page.
+            page = rendered_page(request, response)
+            if page is None:
+                return response
+            saved: Response = page
+        else:
+            saved = response
         try:
-            self.save(response)
+            self.save(saved)
         except ReplayPathError as exc:
             self._inc("newscrawl/record/refused")
             logger.warning("Not recorded: %s", exc)

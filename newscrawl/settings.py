@@ -27,7 +27,19 @@ ADDONS = {
     "newscrawl.addon.NewscrawlAddon": 0,
     # Under replay, drops the delay and raises concurrency: nothing is fetched from the live site.
     "newscrawl.replay.ReplayAddon": 10,
+    "newscrawl.origin.OriginAddon": 20,
+    # Switches scrapy-splash on when NEWSCRAWL_RENDER (or -a render=) is splash or auto.
+    "newscrawl.render.RenderAddon": 30,
 }
+# Fetch every report.az URL from this origin instead (the loopback site simulator, newscrawl/origin.py);
+# URLs in items and the store stay https://report.az/... Politeness is unchanged.
+NEWSCRAWL_ORIGIN = os.environ.get("NEWSCRAWL_ORIGIN", "")
+
+# Pages through a Splash server: plain (default), splash or auto (newscrawl/render.py).
+NEWSCRAWL_RENDER = os.environ.get("NEWSCRAWL_RENDER", "plain")
+SPLASH_URL = os.environ.get("SPLASH_URL", "http://127.0.0.1:8050")
+NEWSCRAWL_SPLASH_TIMEOUT = 30.0  # seconds Splash may take for one page (its render.json timeout)
+NEWSCRAWL_SPLASH_WAIT = 0.0  # extra seconds after the load event, for content fetched later by script
 
 # Identify the crawler and say where to complain: USER_AGENT (default "Scrapy/VERSION
 # (+https://scrapy.org)") becomes "newscrawl/0.1 (+<contact URL>)" unless set.

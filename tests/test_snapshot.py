@@ -14,7 +14,7 @@ from lxml import html as lxml_html
 from parsel import Selector
 from w3lib.url import add_or_replace_parameters
 
-from fixtures.generator import build, pages, stories
+from fixtures.generator import build, pages, render, stories
 from newscrawl.replay import url_to_path
 from newscrawl.site import BASE_URL, SITE, canonical_url
 
@@ -125,7 +125,7 @@ def _article_pages(name: str) -> dict[str, bytes]:
     }
 
 
-@pytest.mark.parametrize("module", [build, pages, stories])
+@pytest.mark.parametrize("module", [render, pages, stories])
 def test_generator_doctests(module: object) -> None:
     result = doctest.testmod(module)  # type: ignore[arg-type]
     assert result.attempted > 0

@@ -27,8 +27,10 @@ from newscrawl import parsing
 from newscrawl.arguments import Arguments
 from newscrawl.dates import BAKU, utc_now
 from newscrawl.encoding import decoded
+from newscrawl.exceptions import ArgumentError, RenderSettingsError
 from newscrawl.items import Article, FeedEntry
 from newscrawl.ledger import BEGINNING, Ledger, WalkPlan
+from newscrawl.render import SPLASH_TIMEOUT, Renderer, page_url
 from newscrawl.replay import snapshot_clock
 from newscrawl.site import DOMAIN, SITE, canonical_url, language_of, listing_for
 from newscrawl.store import Card
@@ -63,6 +65,10 @@ class ReportFeedSpider(scrapy.Spider):
         run that finished cleanly, or 24 hours before there is one.
       max_pages
         Listing pages (first page plus infinite-scroll batches) read per listing. Default: 20.
+      render
+        ``plain`` (default, or the setting ``NEWSCRAWL_RENDER``), ``splash`` (every page rendered by
+        Splash at ``SPLASH_URL``) or ``auto`` (Splash only for a page whose plain answer lacks its cards
+        or body). See newscrawl/render.py.
     Caveats
       Article pages stored by earlier runs whose card is unchanged are not requested again; listing pages
       always are, and a listing stops at a page of such cards only if its previous walk was complete
@@ -76,6 +82,7 @@ class ReportFeedSpider(scrapy.Spider):
     now: datetime  # the crawl's "now": the snapshot's moment under replay
     args: Arguments
     since: datetime
+    renderer: Renderer
 
     def __init__(
         self,
@@ -97,6 +104,13 @@ class ReportFeedSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.now = snapshot_clock(crawler.settings.get("NEWSCRAWL_REPLAY")) or datetime.now(BAKU)
         spider.args = Arguments.parse(**spider.spider_args, now=spider.now)
+        try:
+            # Built here, before the add-ons run: a render argument switches scrapy-splash on.
+            spider.renderer = Renderer.from_crawler(crawler, kwargs.get("render"), spider.allowed_domains)
+        except RenderSettingsError as exc:
+            if kwargs.get("render") is None:
+                raise  # NEWSCRAWL_RENDER, a setting: exit 1
+            raise ArgumentError(str(exc)) from None
         return spider
 
     @property
@@ -133,7 +147,7 @@ class ReportFeedSpider(scrapy.Spider):
             self._count("newscrawl/articles/owed", failure.language)
             yield self._article_request(failure.url, failure.link, failure.card)
         for lang in self.args.languages:
-            yield Request(
+            yield self.make_request(
                 SITE[lang].home_url,
                 callback=self.parse_home,
                 errback=self.home_failed,
@@ -177,7 +191,7 @@ class ReportFeedSpider(scrapy.Spider):
         )
         for listing, url in links.items():
             self._walk(lang, listing)
-            yield Request(
+            yield self.make_request(
                 url,
                 callback=self.parse_listing,
                 errback=self.listing_failed,
@@ -207,7 +221,11 @@ class ReportFeedSpider(scrapy.Spider):
         walk = self._walk(lang, listing)
         entries = parsing.parse_cards(text, listing=listing, seen_at=utc_now())
         if not entries:
-            if page == 1:
+            rendered = self.renderer.rerender(response) if page == 1 else None
+            if rendered is not None:
+                logger.debug("%s has no cards as served; asking Splash to render it", response.url)
+                yield rendered
+            elif page == 1:
                 # A listing's first page always has cards: an empty one is a fault, not the end.
                 self._listing_lost(lang, listing, page, response.url, "empty_listing")
             else:
@@ -227,7 +245,7 @@ class ReportFeedSpider(scrapy.Spider):
             oldest = min((_moment(e) for e in entries if e.published_at), default=None)
             self._end_walk(lang, listing, page, "no infinite-scroll endpoint on the page", oldest)
         else:
-            yield Request(
+            yield self.make_request(
                 parsing.next_batch_url(data_url, cursor),
                 callback=self.parse_listing,
                 errback=self.listing_failed,
@@ -248,7 +266,7 @@ class ReportFeedSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         kwargs = request.cb_kwargs
         reason, _ = failure_reason(failure)
-        self._listing_lost(kwargs["lang"], kwargs["listing"], kwargs["page"], request.url, reason)
+        self._listing_lost(kwargs["lang"], kwargs["listing"], kwargs["page"], page_url(request), reason)
 
     def _listing_lost(self, lang: str, listing: str, page: int, url: str, reason: str) -> None:
         """A listing page failed after retries: the walk is cut off there, and says so."""
@@ -295,7 +313,7 @@ class ReportFeedSpider(scrapy.Spider):
 
     def _article_request(self, url: str, link: str, card: Card) -> Request:
         self.ledger.requested(url, card, link)
-        return Request(
+        return self.make_request(
             link,
             callback=self.parse_article,
             errback=self.article_failed,
@@ -305,7 +323,7 @@ class ReportFeedSpider(scrapy.Spider):
 
     # -- articles ----------------------------------------------------------------------------------
 
-    def parse_article(self, response: Response, lang: str | None = None) -> Iterator[Article]:
+    def parse_article(self, response: Response, lang: str | None = None) -> Iterator[Article | Request]:
         """An article page.
 
         @url https://report.az/en/other-countries/s-korean-ministers-head-to-washington-to-discuss-bilateral-trade
@@ -314,7 +332,12 @@ class ReportFeedSpider(scrapy.Spider):
         @scrapes url language site_id title lead body published_at category tags translations
         """
         lang = lang or language_of(response.url)
-        article = parsing.parse_article(decoded(response), fetched_at=utc_now(), stats=self.crawler.stats)
+        text = decoded(response)
+        article = parsing.parse_article(text, fetched_at=utc_now(), stats=self.crawler.stats)
+        if article.body is None and (rendered := self.renderer.rerender(response)):
+            logger.debug("%s has no article body as served; asking Splash to render it", response.url)
+            yield rendered
+            return
         requested = response.request.meta.get("article_url") if response.request else None
         self._settle_identity(article, canonical_url(response.url))
         self.ledger.fetched(requested or canonical_url(response.url), article.url)
@@ -338,14 +361,14 @@ class ReportFeedSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        url = request.meta.get("article_url") or canonical_url(request.url)
+        url = request.meta.get("article_url") or canonical_url(page_url(request))
         lang = request.cb_kwargs["lang"]
         reason, status = failure_reason(failure)
         if status in (404, 410):
             self._count(f"newscrawl/articles/http_{status}", lang)
             # Remembered so later runs skip it until its card changes.
             self.ledger.gone(url, status)
-            logger.warning("Article %s answered HTTP %d; remembered as gone", request.url, status)
+            logger.warning("Article %s answered HTTP %d; remembered as gone", page_url(request), status)
             return
         self._count("newscrawl/articles/failed", lang)
         self.ledger.failed(url, reason, status)
@@ -367,12 +390,16 @@ class ReportFeedSpider(scrapy.Spider):
         self.ledger.listing_failed(reason)
         logger.warning(
             "Home page %s failed (%s); walking the edition's listings from the site model",
-            request.url,
+            page_url(request),
             reason,
         )
         yield from self._listings(lang, None, {})
 
     # -- helpers ----------------------------------------------------------------------------------
+
+    def make_request(self, url: str, **kwargs: Any) -> Request:
+        """Every page request of the spider: plain or through Splash, as the render mode says."""
+        return self.renderer.request(url, **kwargs)
 
     def _count(self, key: str, lang: str) -> None:
         assert self.crawler.stats is not None
@@ -387,6 +414,8 @@ def failure_reason(failure: Failure) -> tuple[str, int | None]:
         return ("http_5xx" if 500 <= status < 600 else f"http_{status}"), status
     if failure.check(IgnoreRequest):
         message = str(failure.value)
+        if message.startswith(SPLASH_TIMEOUT):
+            return "splash_timeout", None
         if "max redirections" in message:
             return "redirect_loop", None
         if failure.request.meta.get("redirect_urls"):  # type: ignore[attr-defined]

@@ -1,0 +1,125 @@
+"""Benchmark of `scrapy export`: rows per second against a bare pyarrow write of the same rows.
+
+    .venv/bin/python bench/export.py [--articles 100000]
+
+A temporary store gets ``--articles`` synthetic articles (az/en/ru, ~2 KB of body, tags and translations,
+spread over 90 days) through bulk SQL into the schema ``Store`` creates. Then, in the same run:
+
+1. the reference: the same article columns read with one SELECT and written by ``pyarrow.parquet`` into a
+   single file, with no partitioning, no stories, no state and no card;
+2. a full ``export_dataset`` to Parquet (partitions, stories, state, Data Package, card and chart);
+3. an incremental export after 1% more articles, the nightly case.
+
+Prints rows/s and ratios; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from newscrawl.export import export_dataset  # noqa: E402
+from newscrawl.store import Store, content_hash  # noqa: E402
+
+WORDS = ("neft", "qiymətləri", "Brent", "crude", "нефть", "подорожала", "analysts", "OPEC", "Bakı", "expect")
+LANGS = ("az", "en", "ru")
+START = date(2026, 1, 1)
+COLUMNS = (
+    "url, story_id, site_id, language, title, lead, body, word_count, published_at, modified_at, category, "
+    "category_slug, author, image_url, images, has_video, source_agency, content_hash, version, first_seen, "
+    "last_seen, changed_at, fetched_at"
+)
+
+
+def synthesise(path: Path, first: int, count: int) -> None:
+    """Articles first..first+count-1 (one story per three of them) through bulk SQL."""
+    Store.open(path).close()
+    articles, tags, translations = [], [], []
+    seen = "2026-04-01T00:00:00+00:00"
+    for n in range(first, first + count):
+        language, story = LANGS[n % 3], n // 3
+        body = "\n\n".join(" ".join(WORDS[(n + i + j) % len(WORDS)] for j in range(40)) for i in range(5))
+        day = START + timedelta(days=story % 90)
+        url = f"https://report.az/{'' if language == 'az' else language + '/'}finance/story-{n}"
+        title = f"Story {story} in {language}: {WORDS[n % len(WORDS)]}"
+        digest = content_hash({"url": url, "title": title, "body": body})
+        articles.append(
+            (url, story + 1, str(1_000_000 + n), language, title, body.split("\n\n", 1)[0], body, 200,
+             f"{day.isoformat()}T{n % 24:02d}:00:00+04:00", None, "Finance", "finance", "Economy desk",
+             f"https://static.report.az/photo/{n:08d}_850.jpg", "[]", 0, "", digest, 1,
+             seen, seen, seen, seen)
+        )  # fmt: skip
+        tags += [(url, 0, "Oil"), (url, 1, WORDS[n % len(WORDS)])]
+        for other in LANGS:
+            if other != language:
+                translations.append((url, other, f"https://report.az/{other}/finance/story-{n}"))
+    with sqlite3.connect(path) as db:
+        db.executemany("INSERT OR IGNORE INTO stories (id) VALUES (?)", {(a[1],) for a in articles})
+        db.executemany(f"INSERT INTO articles ({COLUMNS}) VALUES ({', '.join('?' * 23)})", articles)
+        db.executemany("INSERT INTO tags (article_url, position, tag) VALUES (?, ?, ?)", tags)
+        db.executemany("INSERT INTO translations (article_url, language, url) VALUES (?, ?, ?)", translations)
+
+
+def bare_pyarrow(store: Path, out: Path) -> int:
+    with sqlite3.connect(store) as db:
+        cursor = db.execute(f"SELECT {COLUMNS} FROM articles")
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    table = pa.table({name: [row[i] for row in rows] for i, name in enumerate(names)})
+    pq.write_table(table, out)
+    return len(rows)
+
+
+def timed(label: str, rows: int, seconds: float) -> float:
+    rate = rows / seconds
+    print(f"{label:<44} {rows:>8} rows {seconds:8.2f} s {rate:>10,.0f} rows/s")
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Path(tmp) / "newscrawl.sqlite3"
+        print(f"synthesising {args.articles} articles ...", flush=True)
+        synthesise(store, 0, args.articles)
+
+        started = time.perf_counter()
+        rows = bare_pyarrow(store, Path(tmp) / "bare.parquet")
+        reference = timed("bare pyarrow (SELECT + one write_table)", rows, time.perf_counter() - started)
+
+        started = time.perf_counter()
+        result = export_dataset(store, Path(tmp) / "dataset")
+        seconds = time.perf_counter() - started
+        full = timed("scrapy export, full (articles)", result.rows["articles"], seconds)
+        everything = sum(result.rows.values())
+        timed("scrapy export, full (articles + stories)", everything, seconds)
+        files = sum(len(change.written) for change in result.changes.values())
+        print(f"  {files} part files; export/bare = {full / reference:.2f}x the bare rows/s (articles only)")
+
+        added = max(1, args.articles // 100)
+        synthesise(store, args.articles, added)
+        started = time.perf_counter()
+        result = export_dataset(store, Path(tmp) / "dataset", incremental=True)
+        nightly = time.perf_counter() - started
+        new = result.changes["articles"].new
+        print(
+            f"scrapy export --incremental after {added} new articles: {nightly:.2f} s "
+            f"({new} new rows written), {seconds / nightly:.1f}x faster than the full export"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,250 @@
+"""The dataset card, ``README.md``: what the export holds, how it was collected, what is missing, how to
+load it.
+
+Every number on the card is computed from the rows just exported and from the store they came from.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from newscrawl.export.source import Row, Snapshot, StoredArticles
+from newscrawl.export.tables import ARTICLES, FEED_ENTRIES, NULL_PARTITION, TABLES, Table
+
+GONE_LISTED = 20
+
+
+def _filled(value: Any) -> bool:
+    """Whether a cell holds something: not null, not an empty string, list or mapping.
+
+    >>> [_filled(v) for v in (None, "", [], {}, 0, False, "x")]
+    [False, False, False, False, True, True, True]
+    """
+    return value is not None and value != "" and value != [] and value != {}
+
+
+def coverage(table: Table, rows: list[Row]) -> list[tuple[str, int]]:
+    """(column, rows with a value) for every column of table."""
+    counts = [0] * len(table.columns)
+    for row in rows:
+        for i, value in enumerate(row.values):
+            counts[i] += _filled(value)
+    return list(zip(table.names, counts, strict=True))
+
+
+def _pct(part: int, whole: int) -> str:
+    """A share as a percentage for the card.
+
+    >>> _pct(1, 3), _pct(0, 0), _pct(5, 5)
+    ('33.3 %', '-', '100 %')
+    """
+    if whole == 0:
+        return "-"
+    share = 100 * part / whole
+    return "100 %" if part == whole else f"{share:.1f} %"
+
+
+def _md(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def date_range(articles: StoredArticles) -> tuple[str | None, str | None]:
+    days = sorted({fact[2] for fact in articles.facts if fact[2]})
+    return (days[0], days[-1]) if days else (None, None)
+
+
+def load_snippets(fmt: str, gzipped: bool) -> tuple[str, str]:
+    """Three lines of Python each for DuckDB and pandas, run from the dataset directory."""
+    ext = "parquet" if fmt == "parquet" else f"{fmt}{'.gz' if gzipped else ''}"
+    reader = {"parquet": "read_parquet", "jsonl": "read_json", "csv": "read_csv"}[fmt]
+    duck = (
+        "import duckdb\n"
+        f"articles = duckdb.sql(\"FROM {reader}('articles/*/*/*.{ext}', hive_partitioning = true)\")\n"
+        'print(articles.aggregate("language, count(*)", "language"))'
+    )
+    if fmt == "parquet":
+        pandas = (
+            "import pandas as pd\n"
+            'articles = pd.read_parquet("articles")  # language and date come from the folder names\n'
+            'print(articles.groupby("language").size())'
+        )
+    else:
+        read = "pd.read_json(f, lines=True, dtype=False)" if fmt == "jsonl" else "pd.read_csv(f)"
+        pandas = (
+            "import glob, pandas as pd\n"
+            f"articles = pd.concat({read}.assign(language=f.split('=')[1][:2], date=f.split('=')[2][:10])"
+            f" for f in sorted(glob.glob('articles/*/*/*.{ext}')))\n"
+            'print(articles.groupby("language").size())'
+        )
+    return duck, pandas
+
+
+def render(
+    snapshot: Snapshot,
+    *,
+    state: Mapping[str, Any],
+    source: str,
+    settings: Mapping[str, Any],
+) -> str:
+    articles = snapshot.articles
+    facts = articles.facts
+    counts = {name: len(table.entries) for name, table in snapshot.tables.items()}
+    fmt, gzipped = state["format"], bool(state.get("gzip"))
+    first, last = date_range(articles)
+    files = Counter(name.split("/", 1)[0] for name in state["files"])
+    selection = state["selection"]
+    out: list[str] = []
+    add = out.append
+    add("# report.az news: articles, headline cards and stories in Azerbaijani, English and Russian\n")
+    add(
+        "Articles of the news agency [Report](https://report.az) (report.az) in its three editions, crawled "
+        "by [newscrawl](https://github.com/newscrawl/newscrawl) and exported from its SQLite store "
+        f"(`{source}`) by `scrapy export`.\n"
+    )
+    add(f"- Exported at: {state['exported_at']} (UTC)")
+    add(f"- Publication days: {first or '-'} to {last or '-'} (Baku time)")
+    add(
+        f"- Format: {fmt}{' (gzip)' if gzipped else ''}; "
+        "partitioned Hive style by language and publication day"
+    )
+    chosen = [f"languages {', '.join(selection['languages'])}"]
+    if selection["since"] or selection["until"]:
+        chosen.append(f"days {selection['since'] or 'any'} to {selection['until'] or 'any'}")
+    chosen.append(
+        f"categories {', '.join(selection['categories'])}" if selection["categories"] else "every category"
+    )
+    add(f"- Selection: {'; '.join(chosen)}")
+    add("- Overview: ![Articles per publication day and language](overview.png)\n")
+
+    add("## Tables\n")
+    add("| table | rows | part files | what |")
+    add("|---|---:|---:|---|")
+    for table in TABLES:
+        add(f"| `{table.name}` | {counts[table.name]} | {files[table.name]} | {_md(table.description)} |")
+    add("\nFields, types and descriptions: `datapackage.json` and `schemas/<table>.json` (Frictionless).\n")
+
+    add("## Articles per language and category\n")
+    per_language = Counter(fact[1] for fact in facts)
+    add("| language | articles |")
+    add("|---|---:|")
+    for language, count in sorted(per_language.items()):
+        add(f"| {language} | {count} |")
+    add(f"| all | {len(facts)} |\n")
+    per_category = Counter((fact[1], fact[6] or "(none)") for fact in facts)
+    add("| language | category | articles |")
+    add("|---|---|---:|")
+    for (language, category), count in sorted(per_category.items()):
+        add(f"| {language} | {_md(category)} | {count} |")
+
+    add("\n## Field coverage\n")
+    add("Share of rows where the field holds a value (not null, not empty).\n")
+    shares = {
+        ARTICLES.name: snapshot.article_coverage,
+        FEED_ENTRIES.name: coverage(FEED_ENTRIES, snapshot.feed_entries),
+    }
+    for table in (ARTICLES, FEED_ENTRIES):
+        total = counts[table.name]
+        add(f"`{table.name}` ({total} rows):\n")
+        add("| field | rows with a value | share |")
+        add("|---|---:|---:|")
+        for name, count in shares[table.name]:
+            add(f"| `{name}` | {count} | {_pct(count, total)} |")
+        add("")
+
+    add("## How it was collected\n")
+    add(
+        "newscrawl reads each edition's *Latest News* feed and category pages through their infinite-scroll "
+        "batches and fetches every article it has not stored yet. "
+        f"robots.txt obeyed: {'yes' if settings.get('ROBOTSTXT_OBEY') else 'no'}; "
+        f"{settings.get('CONCURRENT_REQUESTS_PER_DOMAIN')} request at a time per domain; "
+        f"download delay {settings.get('DOWNLOAD_DELAY')} s"
+        f"{' with AutoThrottle' if settings.get('AUTOTHROTTLE_ENABLED') else ''}; "
+        f"user agent `{settings.get('USER_AGENT')}`. A burst of 403/429 answers stops the crawl.\n"
+    )
+    add(
+        "Incremental rules: a run reads the listings back to 6 hours before the previous run's start and "
+        "fetches an article again only when its card (headline or time) changed; the store then keeps the "
+        "newer version (`version` counts them, `content_hash` identifies each). A page that answered 404 "
+        "is remembered and skipped until its card changes. The store holds each URL once, whatever happened "
+        "during the crawls (killed runs included), and this export writes each row once: "
+        "`articles` and `stories` are unique by `url`, `feed_entries` by (`url`, `listing`).\n"
+    )
+    runs = snapshot.runs
+    if runs:
+        reasons = Counter(run[3] or "unfinished" for run in runs)
+        add(
+            f"Crawl runs in the store: {len(runs)}, the first started {runs[0][1]}, the last started "
+            f"{runs[-1][1]}; finish reasons: "
+            + ", ".join(f"{reason} {count}" for reason, count in sorted(reasons.items()))
+            + ".\n"
+        )
+
+    add("## Known gaps\n")
+    gone = snapshot.gone
+    add(
+        f"- {len(gone)} article page(s) linked from a card answered 404 (table `gone` of the store); they "
+        "have a feed entry but no article row." + (" The first of them:" if gone else "")
+    )
+    for url, title, published_at, status, _seen in gone[:GONE_LISTED]:
+        add(f"  - {status} {url} ({_md(title or '')}, {published_at or 'no time'})")
+    if snapshot.failures is None:
+        add("- This store has no `failures` table, so failures other than 404s are not listed here.")
+    else:
+        add(f"- {snapshot.failures} failure(s) recorded in the store's `failures` table.")
+    unfinished = [run for run in runs if run[3] != "finished"]
+    if unfinished:
+        add(
+            f"- {len(unfinished)} run(s) did not finish normally (reasons: "
+            + ", ".join(sorted({run[3] or "killed or still running" for run in unfinished}))
+            + "); the next run fetched what they missed."
+        )
+    nulls = sum(1 for fact in facts if fact[2] is None)
+    if nulls:
+        add(f"- {nulls} article(s) without a publication time are in the `date={NULL_PARTITION}` folders.")
+    add(
+        "- Only articles the crawls reached through the listings are here; older ones are not back-filled. "
+        "Times are the site's own (Baku time); crawler times are UTC.\n"
+    )
+
+    add("## Layout\n")
+    ext = "parquet" if fmt == "parquet" else f"{fmt}{'.gz' if gzipped else ''}"
+    add("```")
+    add(f"articles/language=<az|en|ru>/date=<YYYY-MM-DD>/part-<n>.{ext}")
+    add(f"feed_entries/language=<az|en|ru>/date=<YYYY-MM-DD>/part-<n>.{ext}")
+    add(f"stories/part-<n>.{ext}")
+    add("datapackage.json, schemas/   Frictionless Data Package: every table and field")
+    add("overview.png                 articles per day and language")
+    add("_export_state.json           which file holds which row (for --incremental)")
+    add("```\n")
+    add(
+        "`language` and `date` are folder names (Hive partitioning), not columns inside the files. "
+        + (
+            "`tags`, `images`, `translations` and `media` are JSON text. "
+            if fmt != "jsonl"
+            else "`tags`, `images` and `media` are arrays, `translations` an object. "
+        )
+        + "Times are ISO 8601 text with their offset."
+        + (" In CSV every text field is quoted; an empty unquoted field is null." if fmt == "csv" else "")
+        + "\n"
+    )
+    duck, pandas = load_snippets(fmt, gzipped)
+    add("## Loading\n")
+    add("From this directory, with DuckDB:\n")
+    add(f"```python\n{duck}\n```\n")
+    add("With pandas:\n")
+    add(f"```python\n{pandas}\n```\n")
+
+    add("## Exports\n")
+    add("| exported at | kind | articles new | changed | removed | unchanged |")
+    add("|---|---|---:|---:|---:|---:|")
+    for entry in state.get("history", [])[-10:]:
+        table = entry["tables"][ARTICLES.name]
+        kind = "incremental" if entry["incremental"] else "full"
+        add(
+            f"| {entry['exported_at']} | {kind} | {table['new']} | {table['changed']} | "
+            f"{table['removed']} | {table['unchanged']} |"
+        )
+    add("")
+    return "\n".join(out)

@@ -1,0 +1,1 @@
+"""Test and benchmark infrastructure that runs real components on loopback (not imported by the crawler)."""

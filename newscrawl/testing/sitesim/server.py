@@ -1,0 +1,204 @@
+"""The simulator's HTTP side: a Twisted Web resource that renders pages, injects faults and counts.
+
+Control endpoints (never faulted):
+
+- ``GET /_sim/state``: the site's clock, size, options and counters as JSON;
+- ``POST /_sim/advance?add=K&change=M``: publish K new articles and correct M recent headlines (the
+  story snapshot moves from ``snapshot`` to ``snapshot-next`` instead); answers with their URLs;
+- ``POST /_sim/reset``: zero the counters (requests per page kind, faults per kind).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+from twisted.internet import reactor
+from twisted.python.failure import Failure
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET, Request
+
+from fixtures.generator import render
+from fixtures.generator.build import SnapshotIndex
+from fixtures.generator.stories import NEXT_AT, SNAPSHOT_AT, load_stories
+
+from .faults import FaultPlan
+from .timeline import GeneratedIndex
+
+CONTROL = "/_sim/"
+
+
+@dataclass
+class Site:
+    """Everything the server needs: the stories (generated or the snapshot's), weight, faults, counters."""
+
+    index: GeneratedIndex | SnapshotIndex
+    weight: render.Weight = "light"
+    js_listings: bool = False
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def from_stories(cls, moment: Literal["snapshot", "snapshot-next"], **options: Any) -> Site:
+        at = SNAPSHOT_AT if moment == "snapshot" else NEXT_AT
+        return cls(SnapshotIndex(load_stories(), at), **options)
+
+    def state(self) -> dict[str, Any]:
+        index = self.index
+        common = {
+            "weight": self.weight,
+            "js_listings": self.js_listings,
+            "faults": [f"{f.kind}={f.rate:g}:{f.scope}" for f in self.faults.faults],
+            "counts": dict(sorted(self.counts.items())),
+        }
+        if isinstance(index, SnapshotIndex):
+            return {"mode": "stories", "now": index.moment.isoformat(), **common}
+        return {
+            "mode": "generated",
+            "seed": index.seed,
+            "articles": len(index),
+            "added": index.added,
+            "generation": index.generation,
+            "oldest": index.oldest.isoformat(),
+            "now": index.now.isoformat(),
+            "now_baku": index.now.isoformat() + "+04:00",
+            "feed_size": index.feed_size,
+            "category_size": index.category_size,
+            **common,
+        }
+
+    def advance(self, add: int, change: int) -> dict[str, Any]:
+        if isinstance(self.index, SnapshotIndex):
+            self.index = SnapshotIndex(self.index.stories, NEXT_AT)
+            return {"now": NEXT_AT.isoformat()}
+        new, changed = self.index.advance(add, change)
+        return {
+            "now": self.index.now.isoformat(),
+            "new": [s.url for s in new],
+            "changed": [s.url for s in changed],
+        }
+
+
+class SiteResource(Resource):
+    isLeaf = True
+
+    def __init__(self, site: Site) -> None:
+        super().__init__()
+        self.site = site
+
+    # -- control ---------------------------------------------------------------------------------
+
+    def render_POST(self, request: Request) -> bytes:
+        path = _path(request)
+        query = parse_qs(urlsplit(request.uri.decode("latin-1")).query)
+        if path == CONTROL + "advance":
+            try:
+                add = int(query.get("add", ["0"])[0])
+                change = int(query.get("change", ["0"])[0])
+            except ValueError:
+                return _json(request, {"error": "add and change must be whole numbers"}, 400)
+            return _json(request, self.site.advance(add, change))
+        if path == CONTROL + "reset":
+            self.site.counts.clear()
+            self.site.faults.attempts.clear()
+            return _json(request, {"ok": True})
+        return _json(request, {"error": f"no control endpoint {path}"}, 404)
+
+    # -- pages -----------------------------------------------------------------------------------
+
+    def render_GET(self, request: Request) -> bytes | int:
+        raw = request.uri.decode("latin-1")
+        path = _path(request)
+        if path == CONTROL + "state":
+            return _json(request, self.site.state())
+        found = render.route(raw.removeprefix(render.JS_PREFIX))
+        kind = "404" if found is None else found.kind
+        self.site.counts[f"requests/{kind}"] += 1
+        page_class: Literal["article", "listing", "other"] = (
+            "other" if found is None or kind == "robots" else "article" if kind == "article" else "listing"
+        )
+        fault = self.site.faults.draw(raw, page_class)
+        if fault == "redirect" and (path.endswith("/") or "?" in raw):
+            fault = None  # only a slash-less path without a query can be redirected to its slash form
+        if fault is not None:
+            self.site.counts[f"faults/{fault}"] += 1
+            self.site.counts[f"faults/{fault}/{kind}"] += 1
+        page = render.render(self.site.index, raw, self.site.weight, self.site.js_listings)
+        if page is None:
+            request.setResponseCode(404)
+            request.setHeader(b"Content-Type", b"text/html; charset=utf-8")
+            body = b"<!DOCTYPE html><html><body><h1>404</h1></body></html>"
+        else:
+            request.setHeader(b"Content-Type", page.content_type.encode())
+            body = page.body.encode("utf-8")
+        return self._answer(request, body, fault, raw)
+
+    def _answer(self, request: Request, body: bytes, fault: str | None, raw: str) -> bytes | int:
+        plan = self.site.faults
+        if fault is None:
+            return body
+        if fault == "5xx":
+            status = (500, 502, 503, 504)[zlib.crc32(raw.encode()) % 4]
+            request.setResponseCode(status)
+            request.setHeader(b"Content-Type", b"text/html; charset=utf-8")
+            return f"<html><body><h1>{status}</h1></body></html>".encode()
+        if fault == "429":
+            request.setResponseCode(429)
+            request.setHeader(b"Retry-After", b"2")
+            request.setHeader(b"Content-Type", b"text/html; charset=utf-8")
+            return b"<html><body><h1>429 Too Many Requests</h1></body></html>"
+        if fault == "empty":
+            request.setHeader(b"Content-Length", b"0")
+            return b""
+        if fault == "redirect":
+            host = (request.getHeader(b"host") or b"127.0.0.1").decode("latin-1")
+            request.setResponseCode(301)
+            request.setHeader(b"Location", f"http://{host}{_path(request)}/".encode())
+            return b""
+        if fault == "slow":
+            _later(request, plan.slow_seconds, lambda: _finish(request, body))
+            return NOT_DONE_YET
+        if fault == "hang":
+            _later(request, plan.hang_seconds, lambda: _finish(request, body))
+            return NOT_DONE_YET
+        # reset and truncate: announce the whole body, send part of it, then cut the connection.
+        request.setHeader(b"Content-Length", str(len(body)).encode())
+        request.write(body[: max(1, len(body) // 2)])
+        transport: Any = request.channel.transport if request.channel is not None else None
+        if transport is not None:
+            if fault == "reset":
+                # Give the part a moment to leave, then abort: the peer sees a reset mid-body.
+                _later(request, 0.05, transport.abortConnection)
+            else:
+                transport.loseConnection()  # flushes the part, then closes cleanly
+        return NOT_DONE_YET
+
+
+def _later(request: Request, seconds: float, action: Any) -> None:
+    call: Any = reactor.callLater(seconds, action)  # type: ignore[attr-defined]
+
+    def cancel(_: Failure | None) -> None:
+        if call.active():
+            call.cancel()
+
+    request.notifyFinish().addBoth(cancel)
+
+
+def _finish(request: Request, body: bytes) -> None:
+    if not request.finished and request.channel is not None:
+        request.write(body)
+        request.finish()
+
+
+def _path(request: Request) -> str:
+    return urlsplit(request.uri.decode("latin-1")).path
+
+
+def _json(request: Request, data: dict[str, Any], status: int = 200) -> bytes:
+    request.setResponseCode(status)
+    request.setHeader(b"Content-Type", b"application/json")
+    return json.dumps(data).encode()
