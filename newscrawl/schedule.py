@@ -45,7 +45,7 @@ class ScheduleError(Exception):
 
 
 class Scrapyd:
-    """The three Scrapyd endpoints this needs, over HTTP with optional basic auth."""
+    """Scrapyd's JSON API over HTTP, with optional basic auth."""
 
     def __init__(self, url: str, username: str = "", password: str = "") -> None:
         # Joined by hand, not with urljoin: a base URL with a path (behind a proxy) keeps its path, and a

@@ -244,6 +244,29 @@ def test_deploy_with_scrapyd_deploy(scrapyd: Server, deployed: subprocess.Comple
     assert "report_feed" in spiders.stdout
 
 
+def test_jobs_import_newscrawl_from_the_egg(
+    scrapyd: Server, deployed: subprocess.CompletedProcess[str]
+) -> None:
+    # What scrapyd.runner does before it runs `scrapy crawl`, in Scrapyd's directory and environment: the
+    # egg comes first on sys.path, even with newscrawl installed in the same virtualenv (as here).
+    probe = (
+        "from scrapyd.runner import project_environment\n"
+        "with project_environment('newscrawl'):\n"
+        "    import newscrawl.store, newscrawl.settings\n"
+        "    print(newscrawl.store.__file__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=scrapyd.home,
+        env={**scrapyd.env, "SCRAPY_PROJECT": "newscrawl"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()).is_relative_to(scrapyd.home / "eggs" / "newscrawl")
+
+
 @pytest.fixture(scope="module")
 def egg(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The egg as scrapyd-deploy builds it, without deploying it."""
