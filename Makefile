@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 SNAPSHOT ?= fixtures/snapshot
 
-.PHONY: venv test lint demo crawl bench snapshot golden clean export browse deploy splash splash-install splash-stop splash-status bench-render
+.PHONY: venv test lint splash-ready demo crawl bench snapshot golden clean export browse deploy splash splash-install splash-stop splash-status bench-render
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,16 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+test: lint splash-ready
 	$(BIN)/pytest -q
+
+# The rendering tests need Splash: installed here when this machine can (Debian, as root or with sudo);
+# elsewhere they are skipped with the reason (under CI they fail instead).
+splash-ready:
+	@bash tools/splash.sh python >/dev/null 2>&1 \
+	|| { command -v apt-get >/dev/null && { [ "$$(id -u)" -eq 0 ] || command -v sudo >/dev/null; } \
+	     && bash tools/splash.sh install; } \
+	|| echo "Splash cannot be installed on this machine: the rendering tests will be skipped"
 
 # Crawl the bundled snapshot offline (replay) into $(DATA)/.
 demo: venv
