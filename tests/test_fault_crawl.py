@@ -8,6 +8,7 @@ has a traceback, and no truncated body was ever stored as an article.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections import Counter
@@ -15,9 +16,13 @@ from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from itemadapter import ItemAdapter
+from scrapy.http import HtmlResponse
 
+from newscrawl.parsing import parse_article
 from newscrawl.testing.crawls import read_jsonl, run_crawl
 from newscrawl.testing.sitesim import SiteSimulator
 from newscrawl.testing.sitesim.timeline import GeneratedIndex
@@ -42,20 +47,25 @@ def _stored(data: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     data = tmp_path_factory.mktemp("faulty")
-    reference = tmp_path_factory.mktemp("reference")
     with SiteSimulator(articles=ARTICLES, seed=SEED, faults=FAULTS, hang_seconds=10) as sim:
         first = run_crawl(data, sim.url, ARGS, SETTINGS)
         counts = sim.state()["counts"]
         stored_first = _stored(data)
     with SiteSimulator(articles=ARTICLES, seed=SEED) as sim:
         second = run_crawl(data, sim.url, ARGS, SETTINGS)
-        clean = run_crawl(reference, sim.url, ARGS, SETTINGS)
+        # What each stored article should be: its whole page, fetched healthy and parsed directly.
+        reference = {}
+        for article in read_jsonl(data / "articles.jsonl"):
+            url = str(article["url"])
+            status, body = sim.get(urlsplit(url).path)
+            assert status == 200
+            parsed = parse_article(HtmlResponse(url=url, body=body, encoding="utf-8"))
+            reference[url] = json.loads(json.dumps(ItemAdapter(parsed).asdict(), ensure_ascii=False))
     yield {
         "data": data,
         "reference": reference,
         "first": first,
         "second": second,
-        "clean": clean,
         "counts": counts,
         "stored_first": stored_first,
     }
@@ -75,10 +85,10 @@ def test_no_traceback_in_either_log(runs: dict[str, Any]) -> None:
 
 
 def test_no_truncated_or_error_page_is_ever_stored_as_an_article(runs: dict[str, Any]) -> None:
-    reference = {str(a["url"]): _content(a) for a in read_jsonl(runs["reference"] / "articles.jsonl")}
-    assert len(reference) == ARTICLES
-    for article in read_jsonl(runs["data"] / "articles.jsonl"):
-        assert _content(article) == reference[str(article["url"])]
+    stored = read_jsonl(runs["data"] / "articles.jsonl")
+    assert len(stored) >= ARTICLES * 0.8
+    for article in stored:
+        assert _content(article) == _content(runs["reference"][str(article["url"])])
 
 
 def test_after_the_faulty_run_every_article_is_stored_or_named_as_failed(runs: dict[str, Any]) -> None:
