@@ -202,3 +202,32 @@ def utc_isoformat(value: datetime | str) -> str:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def crawl_clock(value: str | None) -> datetime | None:
+    """The fixed "now" that ``NEWSCRAWL_CLOCK`` gives (Baku time unless an offset is given), or None.
+
+    >>> crawl_clock("2026-01-29T21:00").isoformat()
+    '2026-01-29T21:00:00+04:00'
+    >>> crawl_clock("2026-01-29T17:00:00Z").isoformat()
+    '2026-01-29T17:00:00+00:00'
+    >>> crawl_clock("") is None
+    True
+    >>> crawl_clock("yesterday")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    newscrawl.exceptions.ClockSettingsError: NEWSCRAWL_CLOCK='yesterday' must be an ISO date and time ...
+    """
+    from newscrawl.exceptions import ClockSettingsError
+
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ClockSettingsError(
+            f"NEWSCRAWL_CLOCK={value!r} must be an ISO date and time such as 2026-01-29T21:00 "
+            "(Baku time unless an offset is given), or unset for the machine's clock."
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=BAKU)

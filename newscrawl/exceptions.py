@@ -29,3 +29,7 @@ class OriginSettingsError(NewscrawlError, ValueError):
 
 class RenderSettingsError(NewscrawlError, ValueError):
     """A render mode or a Splash server that cannot be used."""
+
+
+class ClockSettingsError(NewscrawlError, ValueError):
+    """NEWSCRAWL_CLOCK is not a date and time."""

@@ -19,11 +19,17 @@ The rules it keeps, each in one place:
   end (an empty batch, a card older than the walk's floor, or that same stop) no higher than this run's
   floor. A walk cut short by ``max_pages``, an error, a kill or a block, or one whose articles failed, is
   incomplete, and the next run walks on past known cards.
-- **Window.** ``since`` defaults from the last run that finished cleanly (reason ``finished``). A run
-  stopped by a signal, a block or the network, or killed, never narrows the next run's window.
-- **Owed articles.** An article that failed after retries, or was never requested because the run
-  stopped, is kept in ``failures``; the next run requests it first, and walks its listing at least down to
-  its card.
+- **Window.** ``since`` defaults from what the walks covered (table ``coverage``): per listing, the end of
+  the unbroken stretch of publishing times that complete walks read, less the lookback; the run takes
+  the oldest of its listings'. A run that was killed, cut off or blocked covers nothing, so it never
+  moves the next run's window past what it missed.
+- **Corrections.** Every ``NEWSCRAWL_RECHECK_HOURS`` the Latest News walk of each edition goes down the
+  correction window (``NEWSCRAWL_CORRECTION_DAYS`` plus that interval) without stopping at known cards,
+  so a headline corrected days after publication is fetched again.
+- **Owed articles.** An article that failed after retries (an empty page among the reasons), that a
+  pipeline dropped as invalid, or that was never requested because the run stopped, is kept in
+  ``failures``; the next run requests it first, and walks its listing at least down to its card. The
+  run names every owed URL at its end and is ``partial``.
 - **Commit order.** An item is committed only after its JSON line is written, and each commit records how
   many bytes of each JSON Lines file it covers; a file that grew past that (a killed run) is cut back to
   it at the next open. So the JSON Lines hold each stored version exactly once (``docs/store.md``).
@@ -43,7 +49,8 @@ from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 
 from newscrawl.addon import store_path
-from newscrawl.store import Card, Failure, Store, content_hash
+from newscrawl.items import Article
+from newscrawl.store import Card, Coverage, Failure, Store, content_hash
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -56,23 +63,40 @@ BEGINNING = datetime(1, 1, 2, tzinfo=UTC)
 StoreResult = Literal["new", "changed", "unchanged", "alias", "seen"]
 
 
+# Drops that mean the page's article is stored after all (under this or another URL of the run).
+SETTLING_DROPS = frozenset({"duplicate", "alias"})
+
+
 @dataclass(frozen=True, slots=True)
 class WalkPlan:
     """How far a listing is walked in this run."""
 
     floor: datetime  # cards older than this end the walk
     stop_on_known: bool  # whether a page of known cards may end it
+    recheck: bool = False  # a re-walk of the correction window: its own page cap, not max_pages
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The settings that shape a run's walks."""
+
+    correction_window: timedelta = timedelta(days=2)
+    recheck_every: timedelta = timedelta(hours=12)
+    recheck_max_pages: int = 50
+    owed_log_cap: int = 20
 
 
 class Ledger:
     """Owns the SQLite store for one crawl and answers "is it known", "how far", "what is owed"."""
 
-    def __init__(self, crawler: Crawler, store: Store, batch_size: int) -> None:
+    def __init__(self, crawler: Crawler, store: Store, batch_size: int, policy: Policy | None = None) -> None:
         self.crawler = crawler
         self.store = store
         self.batch_size = max(1, batch_size)
+        self.policy = policy or Policy()
         self.run_id: int | None = None
         self.since: datetime | None = None
+        self.now: datetime | None = None
         self._known: dict[str, bool] = {}
         self._walks_of: dict[str, set[tuple[str, str]]] = {}  # article URL -> walks that showed its card
         self._spoiled: set[tuple[str, str]] = set()
@@ -80,6 +104,10 @@ class Ledger:
         # article URL -> (card, URL as linked), requested and not yet settled
         self._outstanding: dict[str, tuple[Card, str]] = {}
         self._cards: dict[str, Card] = {}  # article URL as parsed -> the card it was fetched for
+        # article URL as parsed -> (URL requested, card, link): parsed, not yet stored or dropped
+        self._parsed: dict[str, tuple[str, Card, str]] = {}
+        self._covered: dict[tuple[str, str], datetime] = {}  # walks that ended complete -> their floor
+        self._rechecks: set[tuple[str, str]] = set()
         self._failed: Counter[str] = Counter()
         self._staged = 0
         self._feeds: set[str] = set()
@@ -90,8 +118,16 @@ class Ledger:
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         store = Store.open(store_path(settings), batch_size=None)  # StoreError: one sentence
-        ledger = cls(crawler, store, settings.getint("NEWSCRAWL_SQLITE_BATCH"))
+        policy = Policy(
+            correction_window=timedelta(days=settings.getfloat("NEWSCRAWL_CORRECTION_DAYS", 2)),
+            recheck_every=timedelta(hours=settings.getfloat("NEWSCRAWL_RECHECK_HOURS", 12)),
+            recheck_max_pages=settings.getint("NEWSCRAWL_RECHECK_MAX_PAGES", 50),
+            owed_log_cap=settings.getint("NEWSCRAWL_OWED_LOG_CAP", 20),
+        )
+        ledger = cls(crawler, store, settings.getint("NEWSCRAWL_SQLITE_BATCH"), policy)
         crawler.signals.connect(ledger.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ledger.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ledger.item_error, signal=signals.item_error)
         crawler.signals.connect(ledger.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ledger.close, signal=signals.engine_stopped)
         return ledger
@@ -106,17 +142,47 @@ class Ledger:
         since: datetime | None,
         first_window: timedelta,
         lookback: timedelta,
+        languages: tuple[str, ...] = (),
+        categories: frozenset[str] | None = None,
     ) -> datetime:
-        """Record the run's start and return its ``since``: the argument, or the default window."""
+        """Record the run's start and return its ``since``: the argument, or the default window (from what
+        the walks of the run's listings covered)."""
         if since is None:
-            clean = self.store.previous_run(spider, clean=True)
-            if clean is not None and clean.clock:
-                since = datetime.fromisoformat(clean.clock) - lookback
-            else:
-                since = now - first_window
-        self.since = since
+            since = self._default_since(now, first_window, lookback, languages, categories)
+        self.since, self.now = since, now
         self.run_id = self.store.start_run(spider, {**args, "since": since.isoformat()}, now.isoformat())
         self._owed = {failure.url: failure for failure in self.store.failures()}
+        return since
+
+    def _default_since(
+        self,
+        now: datetime,
+        first_window: timedelta,
+        lookback: timedelta,
+        languages: tuple[str, ...],
+        categories: frozenset[str] | None,
+    ) -> datetime:
+        """The oldest moment any of the run's listings still needs: where its coverage ends, less the
+        lookback; for a listing no walk has completed yet, one first window before it was first walked;
+        one first window before now when no walk was ever begun."""
+        needs: list[tuple[datetime, str]] = []
+        for cover in self.store.coverages(current=True):
+            if languages and cover.language not in languages:
+                continue
+            slug = cover.listing.removeprefix("category:")
+            if slug != cover.listing and categories is not None and slug not in categories:
+                continue
+            # A mark later than now (a clock set back, a replay of an older snapshot) counts as now.
+            if cover.covered_until:
+                moment = min(datetime.fromisoformat(cover.covered_until), now) - lookback
+            else:
+                moment = min(datetime.fromisoformat(cover.first_clock), now) - first_window
+            needs.append((moment, f"{cover.listing} ({cover.language})"))
+        if not needs:
+            # No walk was ever begun (a first run, or only runs that never reached a listing).
+            return now - first_window
+        since, listing = min(needs)
+        logger.info("The window starts where the walks of %s stop covering: %s", listing, since.isoformat())
         return since
 
     def owed(self, languages: tuple[str, ...]) -> list[Failure]:
@@ -132,6 +198,11 @@ class Ledger:
         if self.run_id is None:
             # No run was begun (``scrapy parse``, ``scrapy check``): its requests owe nothing to anyone.
             self._outstanding.clear()
+            self._parsed.clear()
+        for requested, card, link in sorted(self._parsed.values()):
+            # Parsed, but neither stored nor dropped with a reason: never silently lost.
+            self._fail(requested, card, link, "not_stored", None, level=logging.WARNING)
+        self._parsed.clear()
         for url, (card, link) in sorted(self._outstanding.items()):
             # Requested but never answered: the run stopped first, or a filter dropped a redirect.
             why = "not_fetched" if reason == "finished" else f"interrupted_{reason}"
@@ -147,17 +218,70 @@ class Ledger:
         self._outstanding.clear()
         stats = self.crawler.stats
         assert stats is not None
+        self._extend_coverage()
+        self.commit()
+        owed = self.store.failures() if self.run_id is not None else []
         outcome = reason
         if reason == "finished":
-            outcome = "partial" if self._failed else "complete"
+            outcome = "partial" if self._failed or owed else "complete"
         stats.set_value("newscrawl/outcome", outcome)
+        stats.set_value("newscrawl/owed", len(owed))
         if self._failed:
             summary = ", ".join(f"{why} {count}" for why, count in sorted(self._failed.items()))
             logger.warning("Articles failed in this run, owed to the next one: %s", summary)
-        self.commit()
+        self._name_owed(owed)
         self._reason, self._outcome = reason, outcome
         if self.run_id is not None:
             self.store.finish_run(self.run_id, stats.get_stats(), reason, outcome)
+
+    def _name_owed(self, owed: list[Failure]) -> None:
+        """Every URL owed to the next run, at WARNING one per line, or in a file the log names."""
+        if not owed:
+            return
+        lines = [f"{failure.url} ({failure.reason}, {failure.attempts} attempts)" for failure in owed]
+        if len(owed) <= self.policy.owed_log_cap:
+            for line in lines:
+                logger.warning("Owed to the next run: %s", line)
+            return
+        path = self.store.path.with_name(f"owed-run-{self.run_id}.txt")
+        try:
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        except OSError as exc:
+            logger.warning("%d articles are owed; %s cannot be written (%s)", len(owed), path, exc)
+            for line in lines:
+                logger.warning("Owed to the next run: %s", line)
+            return
+        logger.warning("%d articles are owed to the next run; their URLs are listed in %s", len(owed), path)
+
+    def _extend_coverage(self) -> None:
+        """Extend each listing's coverage by the walks of this run that ended complete."""
+        if self.run_id is None or self.now is None:
+            return
+        now = self.now
+        for (language, listing), floor in sorted(self._covered.items()):
+            cover = self.store.coverage(language, listing)
+            first_clock = cover.first_clock if cover is not None else now.isoformat()
+            covered_from = cover.covered_from if cover is not None else None
+            covered_until = cover.covered_until if cover is not None else None
+            if covered_until is None or floor <= datetime.fromisoformat(covered_until):
+                # The walk reached into what was covered (or is the first): one unbroken stretch up to now.
+                start = floor if covered_from is None else min(floor, datetime.fromisoformat(covered_from))
+                end = now if covered_until is None else max(now, datetime.fromisoformat(covered_until))
+                covered_from, covered_until = start.isoformat(), end.isoformat()
+            else:
+                logger.info(
+                    "%s (%s) read back to %s, short of its coverage ending %s: the gap stays in the window",
+                    listing,
+                    language,
+                    floor.isoformat(),
+                    covered_until,
+                )
+            rechecked = cover.rechecked_at if cover is not None else None
+            if (language, listing) in self._rechecks:
+                rechecked = now.isoformat()
+            self.store.set_coverage(
+                Coverage(language, listing, first_clock, covered_from, covered_until, rechecked)
+            )
 
     def record_stats(self) -> None:
         """Store the run's stats again, with what was added after it closed (the monitors' results)."""
@@ -185,13 +309,38 @@ class Ledger:
         self._outstanding[url] = (card, link)
 
     def fetched(self, url: str, article_url: str | None) -> None:
-        """The page of a requested article arrived and was parsed (its item may still be dropped)."""
+        """The page of a requested article arrived and was parsed. It is settled once its item is stored
+        (or dropped as a duplicate of a stored one); dropped for any other reason, it is owed."""
         outstanding = self._outstanding.pop(url, None)
         card = outstanding[0] if outstanding is not None else self._cards.get(url)
         if card is not None and article_url:
             self._cards[article_url] = card
-        # What became of the page's item (stored, or dropped with a counted reason) is the pipelines'.
-        self._settle(url)
+        link = outstanding[1] if outstanding is not None else url
+        self._parsed[article_url or url] = (url, card or Card(None, None), link)
+
+    def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Spider) -> None:
+        """A pipeline dropped an item: an article dropped as invalid is owed, with the drop's reason."""
+        reason = str(exception).split(":", 1)[0].strip() or "dropped"
+        self._item_lost(item, response, None if reason in SETTLING_DROPS else f"dropped_{reason}")
+
+    def item_error(self, item: Any, response: Any, spider: Spider, failure: Any) -> None:
+        """A pipeline raised: the article is owed (its error is logged by Scrapy with the traceback)."""
+        self._item_lost(item, response, "pipeline_error")
+
+    def _item_lost(self, item: Any, response: Any, reason: str | None) -> None:
+        if not _is_article(item):
+            return
+        url = ItemAdapter(item).get("url")
+        request = getattr(response, "request", None)
+        requested = request.meta.get("article_url") if request is not None else None
+        key = url if url in self._parsed else requested
+        pending = self._parsed.pop(key, None) if key else None
+        if pending is None:
+            return
+        if reason is None:
+            self._settle(pending[0])
+            return
+        self._fail(pending[0], pending[1], pending[2], reason, None, level=logging.WARNING)
 
     def gone(self, url: str, status: int) -> None:
         """The article answered 404 or 410: remembered, and skipped until its card changes."""
@@ -231,10 +380,9 @@ class Ledger:
 
     def walk_started(self, language: str, listing: str) -> WalkPlan:
         """Record the start of a listing walk and plan how far it goes."""
-        if self.run_id is None or self.since is None:
+        if self.run_id is None or self.since is None or self.now is None:
             # No run (``scrapy parse``, ``scrapy check``): read the page, record nothing.
             return WalkPlan(floor=BEGINNING, stop_on_known=False)
-        self.store.start_walk(self.run_id, language, listing)
         floor = self.since
         for failure in self._owed.values():
             if failure.language == language and failure.listing == listing and failure.published_at:
@@ -246,8 +394,26 @@ class Ledger:
             and previous.floor is not None
             and datetime.fromisoformat(previous.floor) <= floor
         )
+        recheck = listing == "feed" and self._recheck_due(language, listing)
+        if recheck:
+            # Down the correction window, past known cards: a headline corrected late shows on its card.
+            cover = self.store.coverage(language, listing)
+            covered_from = cover.covered_from if cover is not None else None
+            start = datetime.fromisoformat(covered_from) if covered_from else floor
+            deep = self.now - self.policy.correction_window - self.policy.recheck_every
+            floor, stop_on_known = min(floor, max(deep, start)), False
+            self._rechecks.add((language, listing))
+        self.store.start_walk(self.run_id, language, listing, clock=self.now.isoformat(), recheck=recheck)
         self._maybe_commit()
-        return WalkPlan(floor=floor, stop_on_known=stop_on_known)
+        return WalkPlan(floor=floor, stop_on_known=stop_on_known, recheck=recheck)
+
+    def _recheck_due(self, language: str, listing: str) -> bool:
+        if self.now is None or self.policy.recheck_every <= timedelta(0):
+            return False
+        cover = self.store.coverage(language, listing)
+        if cover is None or cover.rechecked_at is None:
+            return True
+        return self.now - datetime.fromisoformat(cover.rechecked_at) >= self.policy.recheck_every
 
     def walk_ended(
         self, language: str, listing: str, pages: int, reason: str, floor: datetime | None
@@ -255,12 +421,17 @@ class Ledger:
         """Record how a walk ended: ``floor`` is the oldest moment it covers, None when it was cut off."""
         if self.run_id is None:
             return
-        if (language, listing) in self._spoiled:
-            floor = None
         if floor is not None and reason == "a page of known articles":
             previous = self.store.last_walk(language, listing, self.run_id)
             # The walk met the previous one: it covers what that one covered.
             floor = datetime.fromisoformat(previous.floor) if previous and previous.floor else None
+        if floor is not None:
+            # Its failed articles are owed one by one (``failures``): they do not hold the window back.
+            self._covered[language, listing] = floor
+        else:
+            self._rechecks.discard((language, listing))
+        if (language, listing) in self._spoiled:
+            floor = None
         self.store.end_walk(
             self.run_id, language, listing, pages, reason, None if floor is None else floor.isoformat()
         )
@@ -279,13 +450,22 @@ class Ledger:
             if first is not None and first != url:
                 self.store.add_alias(url, first)
                 if self.store.article_hash(first) == content_hash(item):
+                    self._stored(url, first)
                     self._maybe_commit()
                     return "alias"
                 # A slug changed along with the text: the new text is a new version of the first URL.
                 adapter["url"] = first
         result = self.store.upsert_article(item, card, self.run_id)
-        self._settle(adapter["url"])
+        self._stored(url, adapter["url"])
         return self._written(result)
+
+    def _stored(self, *urls: str) -> None:
+        """The article behind these URLs is in the store: nothing about it is owed any more."""
+        for url in urls:
+            pending = self._parsed.pop(url, None)
+            if pending is not None:
+                self._settle(pending[0])
+            self._settle(url)
 
     def store_feed_entry(self, item: Any) -> StoreResult:
         """Write a card; ``seen`` when this listing's card was stored before."""
@@ -331,3 +511,9 @@ class Ledger:
         sizes = {path: os.path.getsize(path) for path in self._feeds if os.path.isfile(path)}
         self.store.set_feed_offsets(sizes, self.run_id)
         self.store.commit()
+
+
+def _is_article(item: Any) -> bool:
+    if isinstance(item, Article):
+        return True
+    return isinstance(item, dict) and ("body" in item or "lead" in item)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
 
 from newscrawl.render import page_url
 
@@ -19,6 +20,56 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 BLOCKING_STATUSES = frozenset({403, 429})
+# Request meta: an empty answer that stays empty after the retries is a real end (an infinite-scroll
+# batch past the listing's last card), handed to the callback instead of failing.
+EMPTY_IS_END = "newscrawl_empty_is_end"
+_EMPTY_TRIES = "newscrawl_empty_retries"
+
+
+class EmptyBody(IgnoreRequest):
+    """A page answered 200 with nothing in it, every time it was asked."""
+
+
+class EmptyBodyMiddleware:
+    """Treats a 200 whose body is empty or only whitespace as a failed fetch (reason ``empty_body``).
+
+    A page of the site is never empty: an empty 200 is a glitch of a server or a proxy, and taking it for
+    a page would drop its article (no title) or end a listing walk early. It is asked again up to
+    ``RETRY_TIMES`` times (stats ``newscrawl/empty_body/retried``); still empty, the request fails with
+    :class:`EmptyBody`, so its errback logs it, counts it and owes it to the next run. An infinite-scroll
+    batch past the last card is empty by design: one still empty after the retries (meta
+    ``EMPTY_IS_END``) goes to its callback as the listing's end, confirmed.
+    """
+
+    def __init__(self, crawler: Crawler, retries: int) -> None:
+        self.crawler = crawler
+        self.retries = max(0, retries)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler, crawler.settings.getint("RETRY_TIMES"))
+
+    def process_response(self, request: Request, response: Response, spider: Spider) -> Request | Response:
+        if response.status != 200 or response.body.strip() or not _spider_page(request):
+            return response
+        stats = self.crawler.stats
+        assert stats is not None
+        tries = int(request.meta.get(_EMPTY_TRIES, 0))
+        if tries < self.retries:
+            stats.inc_value("newscrawl/empty_body/retried")
+            logger.debug("%s answered 200 with an empty body; again (%d)", page_url(request), tries + 1)
+            retry = request.replace(dont_filter=True)
+            retry.meta[_EMPTY_TRIES] = tries + 1
+            return retry
+        if request.meta.get(EMPTY_IS_END):
+            stats.inc_value("newscrawl/empty_body/confirmed_end")
+            return response
+        raise EmptyBody(f"empty body after {tries + 1} tries: {page_url(request)}")
+
+
+def _spider_page(request: Request) -> bool:
+    """Whether a request is one of the spider's pages (robots.txt and Splash's own calls are not)."""
+    return request.callback is not None and request.callback is not NO_CALLBACK
 
 
 class BlockedMiddleware:

@@ -18,6 +18,15 @@ NEWSPIDER_MODULE = "newscrawl.spiders"
 NEWSCRAWL_DATA_DIR = os.environ.get("NEWSCRAWL_DATA_DIR", "data")
 NEWSCRAWL_SQLITE = os.environ.get("NEWSCRAWL_SQLITE", "")
 NEWSCRAWL_SQLITE_BATCH = 100  # the store commits every N writes (once their JSON lines are written)
+# Late headline corrections: every NEWSCRAWL_RECHECK_HOURS the Latest News walk of each edition goes down
+# NEWSCRAWL_CORRECTION_DAYS plus that interval without stopping at known cards (at most
+# NEWSCRAWL_RECHECK_MAX_PAGES pages), so a headline corrected up to that many days after publication is
+# fetched again within the interval. 0 hours turns it off (docs/store.md).
+NEWSCRAWL_CORRECTION_DAYS = 2
+NEWSCRAWL_RECHECK_HOURS = 12
+NEWSCRAWL_RECHECK_MAX_PAGES = 50
+# Owed URLs are logged one per line up to this many; above it they go to owed-run-<id>.txt beside the store.
+NEWSCRAWL_OWED_LOG_CAP = 20
 
 # Replay answers every request from a snapshot directory (see fixtures/README.md); record writes every
 # response of a live crawl into the same layout. Both empty by default: a plain live crawl.
@@ -34,6 +43,10 @@ ADDONS = {
 # Fetch every report.az URL from this origin instead (the loopback site simulator, newscrawl/origin.py);
 # URLs in items and the store stay https://report.az/... Politeness is unchanged.
 NEWSCRAWL_ORIGIN = os.environ.get("NEWSCRAWL_ORIGIN", "")
+
+# The crawl's "now", fixed (ISO date and time, Baku time unless an offset is given), in any mode: for tests
+# and reproducible runs. Empty: the machine's clock (under replay, the snapshot's moment).
+NEWSCRAWL_CLOCK = os.environ.get("NEWSCRAWL_CLOCK", "")
 
 # Pages through a Splash server: plain (default), splash or auto (newscrawl/render.py).
 NEWSCRAWL_RENDER = os.environ.get("NEWSCRAWL_RENDER", "plain")
@@ -63,6 +76,8 @@ NEWSCRAWL_BLOCKED_THRESHOLD = 5
 
 DOWNLOADER_MIDDLEWARES = {
     "newscrawl.middlewares.BlockedMiddleware": 50,
+    # Between RetryMiddleware (550) and RedirectMiddleware (600): sees final 200s, retries them itself.
+    "newscrawl.middlewares.EmptyBodyMiddleware": 560,
 }
 # Replay (NEWSCRAWL_REPLAY) and record (NEWSCRAWL_RECORD) wire their download handler and middleware
 # themselves, only when set (newscrawl.replay.ReplayAddon).

@@ -409,6 +409,7 @@ def test_counts(store: Store) -> None:
         "gone": 0,
         "runs": 0,
         "walks": 0,
+        "coverage": 0,
         "failures": 0,
     }
 

@@ -25,11 +25,12 @@ from twisted.web.http import _DataLoss
 
 from newscrawl import parsing
 from newscrawl.arguments import Arguments
-from newscrawl.dates import BAKU, utc_now
+from newscrawl.dates import BAKU, crawl_clock, utc_now
 from newscrawl.encoding import decoded
 from newscrawl.exceptions import ArgumentError, RenderSettingsError
 from newscrawl.items import Article, FeedEntry
 from newscrawl.ledger import BEGINNING, Ledger, WalkPlan
+from newscrawl.middlewares import EMPTY_IS_END, EmptyBody
 from newscrawl.render import SPLASH_TIMEOUT, Renderer, page_url
 from newscrawl.replay import snapshot_clock
 from newscrawl.site import DOMAIN, SITE, canonical_url, language_of, listing_for
@@ -102,7 +103,11 @@ class ReportFeedSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.now = snapshot_clock(crawler.settings.get("NEWSCRAWL_REPLAY")) or datetime.now(BAKU)
+        spider.now = (
+            crawl_clock(crawler.settings.get("NEWSCRAWL_CLOCK"))
+            or snapshot_clock(crawler.settings.get("NEWSCRAWL_REPLAY"))
+            or datetime.now(BAKU)
+        )
         spider.args = Arguments.parse(**spider.spider_args, now=spider.now)
         try:
             # Built here, before the add-ons run: a render argument switches scrapy-splash on.
@@ -130,7 +135,14 @@ class ReportFeedSpider(scrapy.Spider):
     # Kept beside start(): scrapy-splash's SplashDeduplicateArgsMiddleware still calls it on Scrapy 2.13.
     def start_requests(self) -> Iterator[Request]:
         self.since = self.ledger.begin_run(
-            self.name, self.args.raw, self.now, self.args.since, FIRST_RUN_WINDOW, LOOKBACK
+            self.name,
+            self.args.raw,
+            self.now,
+            self.args.since,
+            FIRST_RUN_WINDOW,
+            LOOKBACK,
+            self.args.languages,
+            self.args.categories,
         )
         logger.info(
             "Crawling %s from %s back to %s (max %d pages per listing)",
@@ -239,8 +251,18 @@ class ReportFeedSpider(scrapy.Spider):
             self._end_walk(lang, listing, page, "a card older than since", walk.floor)
         elif all_known and walk.stop_on_known:
             self._end_walk(lang, listing, page, "a page of known articles", walk.floor)
-        elif page >= self.args.max_pages:
-            self._end_walk(lang, listing, page, f"max_pages={self.args.max_pages}", None)
+        elif page >= (limit := self._page_limit(walk)):
+            self._end_walk(lang, listing, page, f"max_pages={limit}", None)
+            level = logging.WARNING if self.args.since is None else logging.INFO
+            logger.log(
+                level,
+                "%s (%s) stopped at max_pages=%d before reaching %s: its older cards were not read, and the "
+                "default window of the next run starts before them (-a max_pages=N reads further)",
+                listing,
+                lang,
+                limit,
+                walk.floor.isoformat(),
+            )
         elif data_url is None or cursor is None:
             oldest = min((_moment(e) for e in entries if e.published_at), default=None)
             self._end_walk(lang, listing, page, "no infinite-scroll endpoint on the page", oldest)
@@ -250,7 +272,14 @@ class ReportFeedSpider(scrapy.Spider):
                 callback=self.parse_listing,
                 errback=self.listing_failed,
                 cb_kwargs={"lang": lang, "listing": listing, "page": page + 1, "data_url": data_url},
+                # An empty batch that stays empty when asked again is the listing's end, not a fault.
+                meta={EMPTY_IS_END: True},
             )
+
+    def _page_limit(self, walk: WalkPlan) -> int:
+        if walk.recheck:
+            return max(self.args.max_pages, self.ledger.policy.recheck_max_pages)
+        return self.args.max_pages
 
     def _walk(self, lang: str, listing: str) -> WalkPlan:
         plan = self.walks.get((lang, listing))
@@ -412,6 +441,8 @@ def failure_reason(failure: Failure) -> tuple[str, int | None]:
     if isinstance(failure.value, HttpError):
         status = failure.value.response.status
         return ("http_5xx" if 500 <= status < 600 else f"http_{status}"), status
+    if failure.check(EmptyBody):
+        return "empty_body", None
     if failure.check(IgnoreRequest):
         message = str(failure.value)
         if message.startswith(SPLASH_TIMEOUT):

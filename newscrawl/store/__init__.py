@@ -16,13 +16,14 @@ from __future__ import annotations
 from newscrawl.exceptions import StoreError
 from newscrawl.store.articles import CONTENT_FIELDS, Articles, content_hash
 from newscrawl.store.db import SCHEMA_VERSION
-from newscrawl.store.listings import Card, Failure, Listings, Walk
+from newscrawl.store.listings import Card, Coverage, Failure, Listings, Walk
 from newscrawl.store.runs import Run, Runs, recent_runs
 
 __all__ = [
     "CONTENT_FIELDS",
     "SCHEMA_VERSION",
     "Card",
+    "Coverage",
     "Failure",
     "Run",
     "Store",

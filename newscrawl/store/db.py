@@ -38,6 +38,7 @@ _TABLES = (
     "gone",
     "runs",
     "walks",
+    "coverage",
     "failures",
 )
 

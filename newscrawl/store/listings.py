@@ -55,6 +55,21 @@ class Walk:
     floor: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """What the complete walks of one listing covered (table ``coverage``)."""
+
+    language: str
+    listing: str
+    first_clock: str
+    covered_from: str | None
+    covered_until: str | None
+    rechecked_at: str | None
+
+
+_COVERAGE = "language, listing, first_clock, covered_from, covered_until, rechecked_at"
+
+
 class Listings(Database):
     """The listing records of a store."""
 
@@ -174,13 +189,61 @@ class Listings(Database):
 
     # -- listing walks ------------------------------------------------------------------------------------
 
-    def start_walk(self, run_id: int, language: str, listing: str) -> None:
-        """Record that a run began to walk a listing; until it ends, the walk is incomplete."""
+    def start_walk(
+        self, run_id: int, language: str, listing: str, clock: str | None = None, recheck: bool = False
+    ) -> None:
+        """Record that a run began to walk a listing; until it ends, the walk is incomplete. ``clock`` (the
+        run's "now") starts the listing's coverage record the first time it is walked."""
         self._write()
         self.connection.execute(
-            "INSERT INTO walks (run_id, language, listing, started_at) VALUES (?, ?, ?, ?) "
+            "INSERT INTO walks (run_id, language, listing, started_at, recheck) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING",
-            (run_id, language, listing, utc_now()),
+            (run_id, language, listing, utc_now(), int(recheck)),
+        )
+        if clock is not None:
+            self.connection.execute(
+                "INSERT INTO coverage (language, listing, first_clock) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                (language, listing, clock),
+            )
+        self._wrote()
+
+    def coverages(self, current: bool = False) -> list[Coverage]:
+        """What the walks of every listing covered; with ``current``, only listings that the latest run
+        to walk their edition walked too (a category the site dropped stops holding the window back)."""
+        rows = self.connection.execute(
+            f"SELECT {_COVERAGE} FROM coverage c "
+            "WHERE ? = 0 OR EXISTS (SELECT 1 FROM walks w WHERE w.language = c.language "
+            "AND w.listing = c.listing AND w.run_id = "
+            "(SELECT max(run_id) FROM walks l WHERE l.language = c.language)) "
+            "ORDER BY language, listing",
+            (int(current),),
+        )
+        return [Coverage(*row) for row in rows]
+
+    def coverage(self, language: str, listing: str) -> Coverage | None:
+        row = self.connection.execute(
+            f"SELECT {_COVERAGE} FROM coverage WHERE language = ? AND listing = ?",
+            (language, listing),
+        ).fetchone()
+        return None if row is None else Coverage(*row)
+
+    def set_coverage(self, coverage: Coverage) -> None:
+        """Record what a listing's walks now cover."""
+        self._write()
+        self.connection.execute(
+            f"INSERT INTO coverage ({_COVERAGE}) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (language, listing) DO UPDATE SET "
+            "covered_from = excluded.covered_from, covered_until = excluded.covered_until, "
+            "rechecked_at = excluded.rechecked_at",
+            (
+                coverage.language,
+                coverage.listing,
+                coverage.first_clock,
+                coverage.covered_from,
+                coverage.covered_until,
+                coverage.rechecked_at,
+            ),
         )
         self._wrote()
 

@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from types import TracebackType
@@ -107,6 +108,21 @@ class SiteSimulator:
     def advance(self, add: int = 0, change: int = 0) -> dict[str, Any]:
         """Publish ``add`` articles and correct ``change`` headlines; their URLs (``new``, ``changed``)."""
         return self._call(f"/_sim/advance?add={add}&change={change}", "POST")
+
+    def set_faults(self, faults: list[str] | tuple[str, ...] = (), seed: int = 0) -> dict[str, Any]:
+        """Replace the fault plan (``KIND=RATE[:SCOPE]`` each); none makes the site healthy."""
+        query = urllib.parse.urlencode([("fault", spec) for spec in faults] + [("seed", str(seed))])
+        return self._call(f"/_sim/faults?{query}", "POST")
+
+    def correct(self, url: str) -> dict[str, Any]:
+        """Correct the headline of the article at ``url`` (a report.az URL or a path), however old."""
+        path = urllib.parse.urlsplit(url).path
+        return self._call(f"/_sim/correct?{urllib.parse.urlencode({'path': path})}", "POST")
+
+    def articles(self) -> list[dict[str, str]]:
+        """The site's own truth: every article (``url``, ``title``, ``published``), newest first."""
+        articles: list[dict[str, str]] = self._call("/_sim/articles")["articles"]
+        return articles
 
     def reset_counts(self) -> None:
         self._call("/_sim/reset", "POST")

@@ -15,8 +15,9 @@ Kinds (``FAULT_KINDS``):
 - ``slow``: the whole page, after ``slow_seconds``;
 - ``redirect``: 301 to the same path with a trailing slash (the slash URL itself is served normally).
 
-Each kind has a rate and a scope: ``all`` pages, only ``articles`` or only ``listings`` (home, Latest
-News, categories, batches). robots.txt and the control endpoints are never faulted.
+Each kind has a rate and a scope: ``all`` pages, only ``articles``, only ``listings`` (home, Latest
+News, categories, batches) or only ``batches`` (the infinite-scroll answers). robots.txt and the control
+endpoints are never faulted.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 FAULT_KINDS = ("5xx", "429", "hang", "reset", "truncate", "empty", "slow", "redirect")
-Scope = Literal["all", "articles", "listings"]
-SCOPES: tuple[Scope, ...] = ("all", "articles", "listings")
+Scope = Literal["all", "articles", "listings", "batches"]
+SCOPES: tuple[Scope, ...] = ("all", "articles", "listings", "batches")
 
 
 class FaultSpecError(ValueError):
@@ -83,7 +84,7 @@ class FaultPlan:
         if total > 1.0:
             raise FaultSpecError(f"fault rates add up to {total:g}; they must add up to at most 1")
 
-    def draw(self, url: str, page: Literal["article", "listing", "other"]) -> str | None:
+    def draw(self, url: str, page: Literal["article", "listing", "batch", "other"]) -> str | None:
         """The fault for this request of ``url`` (counted), or None.
 
         >>> plan = FaultPlan((Fault("5xx", 0.5),), seed=3)
@@ -99,7 +100,13 @@ class FaultPlan:
         roll = random.Random(f"{self.seed}:{url}:{attempt}").random()
         for fault in self.faults:
             if roll < fault.rate:
-                applies = fault.scope == "all" or fault.scope == f"{page}s"
-                return fault.kind if applies else None
+                return fault.kind if _applies(fault.scope, page) else None
             roll -= fault.rate
         return None
+
+
+def _applies(scope: Scope, page: str) -> bool:
+    """Whether a fault of ``scope`` hits a page of this class (a batch is a listing page too)."""
+    if scope == "all" or scope == f"{page}s":
+        return True
+    return scope == "listings" and page == "batch"

@@ -5,7 +5,10 @@ Control endpoints (never faulted):
 - ``GET /_sim/state``: the site's clock, size, options and counters as JSON;
 - ``POST /_sim/advance?add=K&change=M``: publish K new articles and correct M recent headlines (the
   story snapshot moves from ``snapshot`` to ``snapshot-next`` instead); answers with their URLs;
-- ``POST /_sim/reset``: zero the counters (requests per page kind, faults per kind).
+- ``POST /_sim/reset``: zero the counters (requests per page kind, faults per kind);
+- ``POST /_sim/faults?fault=KIND=RATE[:SCOPE]&...&seed=N``: replace the fault plan (none: a healthy site);
+- ``POST /_sim/correct?path=/en/...``: correct the headline of that article, however old it is;
+- ``GET /_sim/articles``: the site's own truth, every article as ``{url, title, published}``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from fixtures.generator import render
 from fixtures.generator.build import SnapshotIndex
 from fixtures.generator.stories import NEXT_AT, SNAPSHOT_AT, load_stories
 
-from .faults import FaultPlan
+from .faults import Fault, FaultPlan, FaultSpecError
 from .timeline import GeneratedIndex
 
 CONTROL = "/_sim/"
@@ -71,6 +74,16 @@ class Site:
             **common,
         }
 
+    def articles(self) -> list[dict[str, str]]:
+        """Every article the site lists, newest first: its URL, current headline and publishing time."""
+        index = self.index
+        if isinstance(index, SnapshotIndex):
+            return []
+        return [
+            {"url": story.url, "title": story.title, "published": story.published.isoformat()}
+            for story in index.stories()
+        ]
+
     def advance(self, add: int, change: int) -> dict[str, Any]:
         if isinstance(self.index, SnapshotIndex):
             self.index = SnapshotIndex(self.index.stories, NEXT_AT)
@@ -102,6 +115,26 @@ class SiteResource(Resource):
             except ValueError:
                 return _json(request, {"error": "add and change must be whole numbers"}, 400)
             return _json(request, self.site.advance(add, change))
+        if path == CONTROL + "faults":
+            try:
+                self.site.faults = FaultPlan(
+                    tuple(Fault.parse(spec) for spec in query.get("fault", [])),
+                    seed=int(query.get("seed", ["0"])[0]),
+                    hang_seconds=self.site.faults.hang_seconds,
+                    slow_seconds=self.site.faults.slow_seconds,
+                )
+            except (FaultSpecError, ValueError) as error:
+                return _json(request, {"error": str(error)}, 400)
+            return _json(request, {"faults": self.site.state()["faults"]})
+        if path == CONTROL + "correct":
+            index = self.site.index
+            target = query.get("path", [""])[0]
+            if not isinstance(index, GeneratedIndex):
+                return _json(request, {"error": "only a generated site can correct a headline"}, 400)
+            story = index.correct(target)
+            if story is None:
+                return _json(request, {"error": f"no article at {target!r}"}, 404)
+            return _json(request, {"url": story.url, "title": story.title})
         if path == CONTROL + "reset":
             self.site.counts.clear()
             self.site.faults.attempts.clear()
@@ -115,11 +148,19 @@ class SiteResource(Resource):
         path = _path(request)
         if path == CONTROL + "state":
             return _json(request, self.site.state())
+        if path == CONTROL + "articles":
+            return _json(request, {"articles": self.site.articles()})
         found = render.route(raw.removeprefix(render.JS_PREFIX))
         kind = "404" if found is None else found.kind
         self.site.counts[f"requests/{kind}"] += 1
-        page_class: Literal["article", "listing", "other"] = (
-            "other" if found is None or kind == "robots" else "article" if kind == "article" else "listing"
+        page_class: Literal["article", "listing", "batch", "other"] = (
+            "other"
+            if found is None or kind == "robots"
+            else "article"
+            if kind == "article"
+            else "batch"
+            if kind.endswith("_batch")
+            else "listing"
         )
         fault = self.site.faults.draw(raw, page_class)
         if fault == "redirect" and (path.endswith("/") or "?" in raw):

@@ -146,6 +146,16 @@ class GeneratedIndex:
             self.corrections[site_id] = (count + 1, self.now)
         return [self.story(o) for o in new], [self.story(o) for o in chosen]
 
+    def correct(self, path: str) -> Story | None:
+        """Correct the headline of the article at ``path`` (any age), as an editor would; None if none."""
+        found = self.article(path)
+        if found is None:
+            return None
+        site_id = found.story.site_id
+        count = self.corrections.get(site_id, (0, self.now))[0]
+        self.corrections[site_id] = (count + 1, self.now)
+        return self.story(site_id - FIRST_SITE_ID)
+
     # -- reading -----------------------------------------------------------------------------------
 
     @property
@@ -207,8 +217,12 @@ class GeneratedIndex:
 
     def urls(self) -> list[str]:
         """Every article URL of the site, newest first."""
+        return [story.url for story in self.stories()]
+
+    def stories(self) -> list[Story]:
+        """Every article of the site at its current version, newest first."""
         return [
-            self.story(o).url
+            self.story(o)
             for o in range(len(self._seconds) - 1, -1, -1)
             if self._lang_code(o) in self.languages
         ]
