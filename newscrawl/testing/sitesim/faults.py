@@ -40,15 +40,18 @@ class Fault:
     kind: str
     rate: float
     scope: Scope = "all"
+    once: bool = False  # only the first request of a URL: a glitch that asking again gets past
 
     @classmethod
     def parse(cls, spec: str) -> Fault:
-        """``kind=rate`` or ``kind=rate:scope``.
+        """``kind=rate``, ``kind=rate:scope`` or ``kind=rate:scope:once``.
 
         >>> Fault.parse("5xx=0.1")
-        Fault(kind='5xx', rate=0.1, scope='all')
+        Fault(kind='5xx', rate=0.1, scope='all', once=False)
         >>> Fault.parse("429=0.05:articles").scope
         'articles'
+        >>> Fault.parse("empty=1:batches:once").once
+        True
         >>> Fault.parse("boom=1")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
@@ -56,6 +59,9 @@ class Fault:
         """
         kind, _, rest = spec.partition("=")
         rate_text, _, scope = rest.partition(":")
+        scope, _, modifier = scope.partition(":")
+        if modifier.strip() not in ("", "once"):
+            raise FaultSpecError(f"the modifier in {spec!r} can only be once, e.g. empty=1:batches:once")
         kind = kind.strip()
         if kind not in FAULT_KINDS:
             raise FaultSpecError(f"unknown fault {kind!r} in {spec!r}: use one of {', '.join(FAULT_KINDS)}")
@@ -68,7 +74,7 @@ class Fault:
         scope = scope.strip() or "all"
         if scope not in SCOPES:
             raise FaultSpecError(f"the scope in {spec!r} must be one of {', '.join(SCOPES)}")
-        return cls(kind, rate, scope)
+        return cls(kind, rate, scope, once=modifier.strip() == "once")
 
 
 @dataclass
@@ -100,13 +106,16 @@ class FaultPlan:
         roll = random.Random(f"{self.seed}:{url}:{attempt}").random()
         for fault in self.faults:
             if roll < fault.rate:
-                return fault.kind if _applies(fault.scope, page) else None
+                hits = _applies(fault.scope, page) and not (fault.once and attempt > 0)
+                return fault.kind if hits else None
             roll -= fault.rate
         return None
 
 
 def _applies(scope: Scope, page: str) -> bool:
     """Whether a fault of ``scope`` hits a page of this class (a batch is a listing page too)."""
-    if scope == "all" or scope == f"{page}s":
+    if scope == "all":
         return True
-    return scope == "listings" and page == "batch"
+    if page == "batch":
+        return scope in ("batches", "listings")
+    return scope == f"{page}s"

@@ -48,9 +48,10 @@ def parser() -> argparse.ArgumentParser:
         "--fault",
         action="append",
         default=[],
-        metavar="KIND=RATE[:SCOPE]",
-        help="e.g. 5xx=0.1, 429=0.05:articles, hang=0.05 (kinds: 5xx 429 hang reset truncate empty slow "
-        "redirect; scopes: all articles listings); repeatable",
+        metavar="KIND=RATE[:SCOPE[:once]]",
+        help="e.g. 5xx=0.1, 429=0.05:articles, empty=1:batches:once (kinds: 5xx 429 hang reset truncate "
+        "empty slow redirect; scopes: all articles listings batches; once: only a URL's first request); "
+        "repeatable",
     )
     p.add_argument("--fault-seed", type=int, default=0)
     p.add_argument("--hang-seconds", type=float, default=60.0, help="how long a hang holds the connection")

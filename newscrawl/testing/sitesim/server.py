@@ -55,7 +55,9 @@ class Site:
         common = {
             "weight": self.weight,
             "js_listings": self.js_listings,
-            "faults": [f"{f.kind}={f.rate:g}:{f.scope}" for f in self.faults.faults],
+            "faults": [
+                f"{f.kind}={f.rate:g}:{f.scope}{':once' if f.once else ''}" for f in self.faults.faults
+            ],
             "counts": dict(sorted(self.counts.items())),
         }
         if isinstance(index, SnapshotIndex):
