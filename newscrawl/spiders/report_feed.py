@@ -62,8 +62,9 @@ class ReportFeedSpider(scrapy.Spider):
         besides the Latest News feed.
       since
         Oldest card to read: an ISO date or datetime (Baku time unless an offset is given) or a duration
-        back from now (``30m``, ``6h``, ``2d``, ``1w``). Default: 6 hours before the start of the last
-        run that finished cleanly, or 24 hours before there is one.
+        back from now (``30m``, ``6h``, ``2d``, ``1w``). Default: 6 hours before the moment up to which
+        every listing of the run has been walked completely (the store's ``coverage``), or 24 hours before
+        the first run.
       max_pages
         Listing pages (first page plus infinite-scroll batches) read per listing. Default: 20.
       render
@@ -73,9 +74,11 @@ class ReportFeedSpider(scrapy.Spider):
     Caveats
       Article pages stored by earlier runs whose card is unchanged are not requested again; listing pages
       always are, and a listing stops at a page of such cards only if its previous walk was complete
-      (newscrawl/ledger.py). Articles that failed in earlier runs are requested first. Under replay
-      (``NEWSCRAWL_REPLAY``) "now" is the snapshot's ``fetched_at``. Sidebar entries are taken from the
-      home page only: every page of a language shows the same sidebar at a given moment.
+      (newscrawl/ledger.py). Every 12 hours the Latest News walk goes 2.5 days deep past known cards, for
+      late headline corrections. Articles that failed in earlier runs are requested first. "Now" is
+      ``NEWSCRAWL_CLOCK`` when set, under replay (``NEWSCRAWL_REPLAY``) the snapshot's ``fetched_at``.
+      Sidebar entries are taken from the home page only: every page of a language shows the same sidebar
+      at a given moment.
     """
 
     name = "report_feed"

@@ -97,7 +97,12 @@ class Verdict:
     owed: list[str]
     article_requests: int  # article pages the site served (retries included)
     articles_requested: int  # article requests the crawler decided to make (runs that closed)
-    ideal: int  # in-scope articles + corrections of them
+    ideal: int  # one fetch per stored version
+    days: float  # crawl clock from the first run to the last
+    listing_pages: int  # pages read by all walks
+    recheck_pages: int  # pages read by re-walks of the correction window
+    recheck_walks: int
+    feed_pages: float  # pages per ordinary Latest News walk, on average
     runs: list[RunRecord] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
@@ -112,6 +117,14 @@ class Verdict:
             "article_requests": self.article_requests,
             "ideal": self.ideal,
             "requests_per_ideal": round(self.article_requests / self.ideal, 3) if self.ideal else None,
+            "days": round(self.days, 2),
+            "listing_pages_per_day": round(self.listing_pages / self.days) if self.days else None,
+            "recheck_pages_per_day": round(self.recheck_pages / self.days) if self.days else None,
+            "recheck_extra_pages_per_day": round(
+                (self.recheck_pages - self.recheck_walks * self.feed_pages) / self.days
+            )
+            if self.days
+            else None,
             "kills": sum(r.killed for r in self.runs),
             "faulty_runs": sum(bool(r.faults) for r in self.runs),
             "outages": sum(r.outage for r in self.runs),
@@ -233,6 +246,15 @@ def judge(data: Path, sim: SiteSimulator, runs: list[RunRecord] | None = None) -
             for (stats,) in db.execute("SELECT stats FROM runs")
         )
         versions = db.execute("SELECT coalesce(sum(version), 0) FROM articles").fetchone()[0]
+        clocks = [datetime.fromisoformat(c) for (c,) in db.execute("SELECT clock FROM runs ORDER BY id")]
+        pages, recheck_pages, recheck_walks = db.execute(
+            "SELECT coalesce(sum(pages), 0), coalesce(sum(pages * recheck), 0), coalesce(sum(recheck), 0) "
+            "FROM walks WHERE ended_at IS NOT NULL"
+        ).fetchone()
+        feed_pages = db.execute(
+            "SELECT coalesce(avg(pages), 0) FROM walks WHERE listing = 'feed' AND recheck = 0 "
+            "AND ended_at IS NOT NULL"
+        ).fetchone()[0]
     start = datetime.fromisoformat(first_since[0])
     in_scope = {
         url
@@ -252,5 +274,10 @@ def judge(data: Path, sim: SiteSimulator, runs: list[RunRecord] | None = None) -
         article_requests=int(counts.get("requests/article", 0)),
         articles_requested=int(requested),
         ideal=int(versions),
+        days=(max(clocks) - min(clocks)).total_seconds() / 86400 if clocks else 0.0,
+        listing_pages=int(pages),
+        recheck_pages=int(recheck_pages),
+        recheck_walks=int(recheck_walks),
+        feed_pages=float(feed_pages),
         runs=runs or [],
     )
