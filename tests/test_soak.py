@@ -39,11 +39,7 @@ def _site(sim: SiteSimulator) -> dict[str, str]:
 
 def _in_window(sim: SiteSimulator, since: str) -> set[str]:
     start = datetime.fromisoformat(since)
-    return {
-        a["url"]
-        for a in sim.articles()
-        if datetime.fromisoformat(a["published"] + "+04:00") >= start
-    }
+    return {a["url"] for a in sim.articles() if datetime.fromisoformat(a["published"] + "+04:00") >= start}
 
 
 def _first_since(data: Path) -> str:
