@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.render import page_url
 
@@ -42,7 +43,7 @@ class BlockedMiddleware:
             raise NotConfigured("NEWSCRAWL_BLOCKED_THRESHOLD is 0: blocked-burst detection is off")
         return cls(crawler, threshold)
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         if response.status not in BLOCKING_STATUSES:
             self.in_a_row = 0
             return response
@@ -59,6 +60,5 @@ class BlockedMiddleware:
                 self.in_a_row,
                 page_url(request),
             )
-            assert self.crawler.engine is not None
-            self.crawler.engine.close_spider(spider, "blocked")
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="blocked"))
         raise IgnoreRequest(f"HTTP {response.status} (blocked) for {page_url(request)}")
