@@ -43,6 +43,12 @@ class BlockedMiddleware:
             raise NotConfigured("NEWSCRAWL_BLOCKED_THRESHOLD is 0: blocked-burst detection is off")
         return cls(crawler, threshold)
 
+    def process_request(self, request: Request) -> None:
+        if self.closing:
+            # The engine closes the spider in a task of its own: until it runs, requests the spider
+            # yields in the meantime are not sent to a site that is blocking the crawler.
+            raise IgnoreRequest(f"Not sent (blocked): the crawl is stopping, {page_url(request)}")
+
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status not in BLOCKING_STATUSES:
             self.in_a_row = 0
