@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
+from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.render import page_url
 
@@ -49,7 +50,7 @@ class EmptyBodyMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler, crawler.settings.getint("RETRY_TIMES"))
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Request | Response:
+    def process_response(self, request: Request, response: Response) -> Request | Response:
         if response.status != 200 or response.body.strip() or not _spider_page(request):
             return response
         stats = self.crawler.stats
@@ -93,7 +94,13 @@ class BlockedMiddleware:
             raise NotConfigured("NEWSCRAWL_BLOCKED_THRESHOLD is 0: blocked-burst detection is off")
         return cls(crawler, threshold)
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    def process_request(self, request: Request) -> None:
+        if self.closing:
+            # The engine closes the spider in a task of its own: until it runs, requests the spider
+            # yields in the meantime are not sent to a site that is blocking the crawler.
+            raise IgnoreRequest(f"Not sent (blocked): the crawl is stopping, {page_url(request)}")
+
+    def process_response(self, request: Request, response: Response) -> Response:
         if response.status not in BLOCKING_STATUSES:
             self.in_a_row = 0
             return response
@@ -110,6 +117,5 @@ class BlockedMiddleware:
                 self.in_a_row,
                 page_url(request),
             )
-            assert self.crawler.engine is not None
-            self.crawler.engine.close_spider(spider, "blocked")
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="blocked"))
         raise IgnoreRequest(f"HTTP {response.status} (blocked) for {page_url(request)}")

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from datetime import datetime, timedelta
 from typing import Any
 
+from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon import Monitor, monitors
 from spidermon.contrib.scrapy.monitors import FinishReasonMonitor
 from spidermon.core.actions import Action
@@ -35,6 +37,12 @@ from newscrawl.site import LANGUAGES
 from newscrawl.store import Store
 
 logger = logging.getLogger(__name__)
+
+# spidermon 1.27.0 (its last release) logs each monitor's result with Spider.log(), deprecated in Scrapy
+# 2.18: a warning in every crawl's log that says nothing about the crawl. pyproject.toml names it too.
+warnings.filterwarnings(
+    "ignore", r"Spider\.log\(\) is deprecated", ScrapyDeprecationWarning, module="spidermon"
+)
 
 
 class _NewscrawlMonitor(Monitor):

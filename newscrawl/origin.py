@@ -23,13 +23,12 @@ from typing import TYPE_CHECKING, Self
 from urllib.parse import urlsplit, urlunsplit
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
-from twisted.internet.defer import Deferred
 
 from newscrawl.exceptions import OriginSettingsError
 from newscrawl.site import DOMAIN
 
 if TYPE_CHECKING:
-    from scrapy import Request, Spider
+    from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.settings import BaseSettings
@@ -128,15 +127,14 @@ class OriginDownloadHandler:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler, check_origin(crawler.settings))
 
-    def download_request(self, request: Request, spider: Spider) -> Deferred[Response]:
+    async def download_request(self, request: Request) -> Response:
         target = to_origin(request.url, self.origin) if self.origin else None
         if target is None:
-            return self._http.download_request(request, spider)
+            return await self._http.download_request(request)
         if self._stats is not None:
             self._stats.inc_value("newscrawl/origin/requests")
-        deferred: Deferred[Response] = self._http.download_request(request.replace(url=target), spider)
-        deferred.addCallback(self._as_real, request)
-        return deferred
+        response = await self._http.download_request(request.replace(url=target))
+        return self._as_real(response, request)
 
     def _as_real(self, response: Response, request: Request) -> Response:
         location = response.headers.get(b"Location")
@@ -147,5 +145,5 @@ class OriginDownloadHandler:
             headers[b"Location"] = real.encode("latin-1")
         return response.replace(url=request.url, headers=headers, request=request)
 
-    def close(self) -> Deferred[None]:
-        return self._http.close()
+    async def close(self) -> None:
+        await self._http.close()

@@ -22,7 +22,6 @@ from newscrawl.ledger import Ledger
 from newscrawl.site import LANGUAGES
 
 if TYPE_CHECKING:
-    from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
@@ -89,7 +88,7 @@ class ValidatePipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler.stats)
 
-    def process_item(self, item: Any, spider: Spider) -> Any:
+    def process_item(self, item: Any) -> Any:
         kind = item_kind(item)
         url = ItemAdapter(item).get("url") if ItemAdapter.is_item(item) else None
         if kind is None:
@@ -120,7 +119,7 @@ class DedupePipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(_ledger(crawler), crawler.stats)
 
-    def process_item(self, item: Any, spider: Spider) -> Any:
+    def process_item(self, item: Any) -> Any:
         kind = item_kind(item)
         adapter = ItemAdapter(item)
         url: str = adapter.get("url") or ""
@@ -155,7 +154,7 @@ class StorePipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(_ledger(crawler), crawler.stats)
 
-    def process_item(self, item: Any, spider: Spider) -> Any:
+    def process_item(self, item: Any) -> Any:
         kind = item_kind(item)
         if kind == "article":
             result = self.ledger.store_article(item)

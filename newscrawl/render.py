@@ -21,7 +21,7 @@ Components, switched on by :class:`RenderAddon` (in ``ADDONS``) only when the mo
   site sent it: the target's URL, its real HTTP status (from ``history``) and the rendered HTML, so
   retries, the blocked-burst middleware, ``HttpErrorMiddleware`` and the spider's errbacks see a 404,
   403 or 429 exactly as for a plain request. A render that failed on a network error becomes the same
-  Twisted error a plain request would raise;
+  error a plain request would raise;
 - :class:`RenderFailureMiddleware` (540, after RetryMiddleware): a render still timing out after its
   retries is logged with its URL and counted in ``newscrawl/failed/splash_timeout``; Splash refusing
   connections closes the spider (reason ``splash_unavailable``) with the sentence that says how to
@@ -49,12 +49,17 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.http import HtmlResponse, Response
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.error import (
     ConnectError,
     ConnectionRefusedError,
-    DNSLookupError,
     TCPTimedOutError,
     TimeoutError,
 )
@@ -65,7 +70,6 @@ from newscrawl.origin import to_origin
 if TYPE_CHECKING:
     from typing import Self
 
-    from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
@@ -82,11 +86,12 @@ SPLASH_TIMEOUT = "Splash timed out"
 # The meta key of the page URL a render request stands for (the one items, logs and the store carry).
 PAGE_URL = "newscrawl_page_url"
 
-# Qt network error codes (QNetworkReply.NetworkError) in Splash's RenderError, as the Twisted errors a
-# plain request raises for the same failure.
+# Qt network error codes (QNetworkReply.NetworkError) in Splash's RenderError, as the errors a plain
+# request raises for the same failure (Scrapy's HTTP handler wraps the refused connection and the failed
+# lookup in its own exceptions; a connect timeout stays Twisted's).
 _QT_NETWORK_ERRORS: dict[int, type[Exception]] = {
-    1: ConnectionRefusedError,  # ConnectionRefusedError
-    3: DNSLookupError,  # HostNotFoundError
+    1: DownloadConnectionRefusedError,  # ConnectionRefusedError
+    3: CannotResolveHostError,  # HostNotFoundError
     4: TCPTimedOutError,  # TimeoutError
 }
 
@@ -216,7 +221,9 @@ class Renderer:
             render = self.mode == "splash"
         if not render:
             return Request(url, **kwargs)
-        from scrapy_splash import SplashRequest  # imported only when rendering: its import warns
+        from scrapy_splash import SplashRequest  # imported only when rendering
+
+        import newscrawl.splash_compat  # noqa: F401  # before scrapy-splash: it adapts it to this Scrapy
 
         args: dict[str, Any] = {
             "html": 1,
@@ -336,6 +343,8 @@ class RenderAddon:
         # A mode that needs Splash stops the crawl here, in one sentence, when Splash does not answer.
         if check_splash(settings) == "plain":
             return
+        import newscrawl.splash_compat  # noqa: F401  # before Scrapy loads the components named below
+
         _quiet_known_splash_warnings()
         settings.set("SPLASH_URL", splash_url(settings), priority="addon")
         downloader = settings["DOWNLOADER_MIDDLEWARES"]
@@ -351,12 +360,13 @@ class RenderAddon:
         settings.set("HTTPCACHE_STORAGE", "scrapy_splash.SplashAwareFSCacheStorage", "addon")
 
 
-# The deprecations of scrapy-splash 0.11.1 on Scrapy 2.13 (its last release; see requirements.txt): one
-# of them is raised for every request, which would bury the crawl log. pyproject.toml names the same ones.
+# The deprecations scrapy-splash 0.11.1 (its last release) still raises on Scrapy 2.19, in every render
+# crawl's log: its middlewares' methods take a spider argument. pyproject.toml names the same ones.
 _KNOWN_SPLASH_WARNINGS = (
-    "Use of this protected method is deprecated. Consider using its corresponding public method get_slot_key",
-    "The following enabled spider middlewares.*process_start_requests.*SplashDeduplicateArgsMiddleware",
-    "The scrapy.utils.url.canonicalize_url function is deprecated",
+    r"SplashCookiesMiddleware\.process_request\(\) requires a spider argument",
+    r"SplashCookiesMiddleware\.process_response\(\) requires a spider argument",
+    r"SplashMiddleware\.process_request\(\) requires a spider argument",
+    r"SplashMiddleware\.process_response\(\) requires a spider argument",
 )
 
 
@@ -375,7 +385,7 @@ class RenderRequestMiddleware:
     already passed the offsite check under its page URL, and the rewritten one must too; and a proxy set
     for the site (``https_proxy``) must not carry requests to a loopback Splash."""
 
-    def process_request(self, request: Request, spider: Spider) -> None:
+    def process_request(self, request: Request) -> None:
         if is_render(request) and not request.meta.get("_splash_processed"):
             request.meta["allow_offsite"] = True
             request.meta.setdefault(PAGE_URL, page_url(request))
@@ -392,7 +402,7 @@ class RenderResponseMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Request | Response:
+    def process_response(self, request: Request, response: Response) -> Request | Response:
         if not is_render(request) or not request.meta.get("_splash_processed"):
             return response
         page = rendered_page(request, response)
@@ -420,7 +430,7 @@ class RenderResponseMiddleware:
         if data.get("type") == "RenderError" and error.get("type") == "Network":
             error_class: Any = _QT_NETWORK_ERRORS.get(int(error.get("code", 0)), ConnectError)
             text = f"{error.get('text', 'network error')} (rendering {page_url(request)})"
-            # DNSLookupError is an IOError; the others are ConnectErrors, which take the text by name.
+            # Twisted's ConnectErrors take the text by name.
             raise error_class(string=text) if issubclass(error_class, ConnectError) else error_class(text)
         return response
 
@@ -458,33 +468,32 @@ class RenderFailureMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         if request.meta.get("newscrawl_splash_timeout") and response.status == 504:
-            self._timed_out(request, spider)
+            self._timed_out(request)
         return response
 
-    def process_exception(self, request: Request, exception: Exception, spider: Spider) -> None:
+    def process_exception(self, request: Request, exception: Exception) -> None:
         if not is_render(request) or not request.meta.get("_splash_processed"):
             return
-        if isinstance(exception, TimeoutError):
-            self._timed_out(request, spider)
+        if isinstance(exception, TimeoutError | DownloadTimeoutError):
+            self._timed_out(request)
         elif (
-            isinstance(exception, ConnectionRefusedError)
+            isinstance(exception, ConnectionRefusedError | DownloadConnectionRefusedError)
             and urlsplit(request.url).netloc == urlsplit(splash_url(self.crawler.settings)).netloc
         ):
-            self._splash_down(spider)
+            self._splash_down()
 
-    def _timed_out(self, request: Request, spider: Spider) -> None:
+    def _timed_out(self, request: Request) -> None:
         # Counted by the spider's errback (newscrawl/failed/splash_timeout), which owes it to the next run.
         retries = request.meta.get("retry_times", 0)
         logger.error("Splash timed out rendering %s (%d tries); skipped", page_url(request), retries + 1)
         raise IgnoreRequest(f"{SPLASH_TIMEOUT} rendering {page_url(request)}")
 
-    def _splash_down(self, spider: Spider) -> None:
+    def _splash_down(self) -> None:
         if self.closing:
             return
         self.closing = True
         url = splash_url(self.crawler.settings)
         logger.error("Splash stopped answering at %s; %s.", url, START_HINT)
-        assert self.crawler.engine is not None
-        self.crawler.engine.close_spider(spider, "splash_unavailable")
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="splash_unavailable"))

@@ -356,7 +356,7 @@ def spider(tmp_path: Path) -> Iterator[ReportFeedSpider]:
     crawler = get_crawler(ReportFeedSpider, settings)
     spider = ReportFeedSpider.from_crawler(crawler, since="2000-01-01")
     crawler.spider = spider
-    list(spider.start_requests())
+    list(spider.first_requests())
     yield spider
     spider.ledger.close()
 
@@ -395,7 +395,7 @@ def test_bad_input_loses_one_item_at_most_and_says_why(spider: ReportFeedSpider,
         if isinstance(output, Article | FeedEntry):
             try:
                 for pipeline in pipelines:
-                    output = pipeline.process_item(output, spider)
+                    output = pipeline.process_item(output)
             except DropItem:
                 continue
             items.append(output)

@@ -83,7 +83,7 @@ class Run:
         for item in items:
             try:
                 for pipeline in self.pipelines:
-                    item = pipeline.process_item(item, self.spider)
+                    item = pipeline.process_item(item)
             except DropItem as drop:
                 reasons.append(str(drop).split(":", 1)[0])
             else:

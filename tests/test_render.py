@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from scrapy import Request
 from scrapy.crawler import CrawlerRunner
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler, get_reactor_settings
-from twisted.internet.error import ConnectError, ConnectionRefusedError, DNSLookupError, TCPTimedOutError
+from twisted.internet.error import ConnectError, TCPTimedOutError
 from twisted.python.failure import Failure
 
 from newscrawl.render import (
@@ -312,16 +312,21 @@ def test_a_render_without_a_status_is_asked_once_more_then_taken_as_200() -> Non
     middleware = RenderResponseMiddleware.from_crawler(crawler)
     request = splash_request("https://report.az/en/x")
     data = {"url": "https://report.az/en/x", "html": "<p>x</p>", "history": [{"response": {"bodySize": -1}}]}
-    again = middleware.process_response(request, splash_answer(request, data), crawler.spider)
+    again = middleware.process_response(request, splash_answer(request, data))
     assert isinstance(again, Request) and again.dont_filter
-    page = middleware.process_response(again, splash_answer(again, data), crawler.spider)
+    page = middleware.process_response(again, splash_answer(again, data))
     assert isinstance(page, Response) and (page.url, page.status) == ("https://report.az/en/x", 200)
     assert crawler.stats is not None and crawler.stats.get_value("newscrawl/render/status_unknown") == 2
 
 
 @pytest.mark.parametrize(
     ("code", "error"),
-    [(1, ConnectionRefusedError), (3, DNSLookupError), (4, TCPTimedOutError), (99, ConnectError)],
+    [
+        (1, DownloadConnectionRefusedError),
+        (3, CannotResolveHostError),
+        (4, TCPTimedOutError),
+        (99, ConnectError),
+    ],
 )
 def test_a_network_failure_behind_splash_is_the_error_a_plain_request_raises(
     code: int, error: type[Exception]
@@ -331,7 +336,7 @@ def test_a_network_failure_behind_splash_is_the_error_a_plain_request_raises(
     request = splash_request("https://report.az/en/x")
     data = {"error": 502, "type": "RenderError", "info": {"type": "Network", "code": code, "text": "boom"}}
     with pytest.raises(error, match=r"boom \(rendering https://report\.az/en/x\)"):
-        middleware.process_response(request, splash_answer(request, data, 502), crawler.spider)
+        middleware.process_response(request, splash_answer(request, data, 502))
 
 
 def test_a_render_timeout_is_left_to_retries_then_counted() -> None:
@@ -339,9 +344,9 @@ def test_a_render_timeout_is_left_to_retries_then_counted() -> None:
     responses, failures = RenderResponseMiddleware.from_crawler(crawler), RenderFailureMiddleware(crawler)
     request = splash_request("https://report.az/en/x")
     timeout = splash_answer(request, {"error": 504, "type": "GlobalTimeoutError", "info": {}}, 504)
-    assert responses.process_response(request, timeout, crawler.spider) is timeout
+    assert responses.process_response(request, timeout) is timeout
     with pytest.raises(IgnoreRequest, match=r"Splash timed out rendering https://report\.az/en/x") as caught:
-        failures.process_response(request, timeout, crawler.spider)
+        failures.process_response(request, timeout)
     # The errback that receives it counts it (newscrawl/failed/splash_timeout) and owes the page.
     failure = Failure(caught.value)
     failure.request = request  # type: ignore[attr-defined]

@@ -462,12 +462,15 @@ def test_replay_and_record_together_are_refused(tmp_path: Path) -> None:
 def _replay(root: Path, url: str, **settings: object) -> tuple[Response | None, Failure | None, Crawler]:
     crawler = get_crawler(Spider, {"NEWSCRAWL_REPLAY": str(root), **settings})
     handler = ReplayDownloadHandler.from_crawler(crawler)
-    outcome: list[Any] = []
-    handler.download_request(Request(url), Spider("probe")).addBoth(outcome.append)
-    (result,) = outcome  # replay answers synchronously, nothing waits on the reactor
-    if isinstance(result, Failure):
-        return None, result, crawler
-    return result, None, crawler
+    coroutine = handler.download_request(Request(url))
+    try:
+        coroutine.send(None)  # replay answers at once, nothing waits on the event loop
+    except StopIteration as done:
+        return done.value, None, crawler
+    except Exception as exc:
+        return None, Failure(exc), crawler
+    coroutine.close()
+    raise AssertionError("replay waited for something")
 
 
 @pytest.mark.parametrize(
@@ -539,7 +542,7 @@ def test_record_writes_plain_bodies_sidecars_and_one_file_per_url(tmp_path: Path
         body=gzip.compress(b"<p>one</p>"),
         headers={"Content-Type": "text/html", "Content-Encoding": "gzip", "Set-Cookie": "a=b", "ETag": "e1"},
     )
-    assert middleware.process_response(Request(url), compressed, Spider("probe")) is compressed
+    assert middleware.process_response(Request(url), compressed) is compressed
     page = tmp_path / "rec/report.az/en/x@q=a%2Fb.html"
     assert page.read_bytes() == b"<p>one</p>"
     meta = json.loads((tmp_path / "rec/.meta/report.az/en/x@q=a%2Fb.json").read_text())
@@ -548,7 +551,7 @@ def test_record_writes_plain_bodies_sidecars_and_one_file_per_url(tmp_path: Path
     assert datetime.fromisoformat(meta["fetched_at"]).utcoffset() == timedelta(0)
 
     as_json = TextResponse(url, body=b"{}", headers={"Content-Type": "application/json"})
-    middleware.process_response(Request(url), as_json, Spider("probe"))
+    middleware.process_response(Request(url), as_json)
     assert not page.exists()
     assert find_file(tmp_path / "rec", url) == tmp_path / "rec/report.az/en/x@q=a%2Fb.json"
     assert [p.name for p in (tmp_path / "rec/report.az/en").iterdir()] == ["x@q=a%2Fb.json"]  # no temp left
@@ -562,7 +565,7 @@ def test_record_keeps_a_body_it_cannot_decode_with_its_encoding(tmp_path: Path) 
     response = Response(
         url, body=b"\x28\xb5\x2f\xfd", headers={"Content-Type": "text/html", "Content-Encoding": "zstd"}
     )
-    middleware.process_response(Request(url), response, Spider("probe"))
+    middleware.process_response(Request(url), response)
     meta = json.loads((tmp_path / ".meta/report.az/z.json").read_text())
     assert meta["headers"]["Content-Encoding"] == "zstd"
     assert (tmp_path / "report.az/z.html").read_bytes() == b"\x28\xb5\x2f\xfd"

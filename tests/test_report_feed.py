@@ -41,7 +41,7 @@ def spider(tmp_path: Path) -> Iterator[ReportFeedSpider]:
     settings = {"NEWSCRAWL_SQLITE": str(tmp_path / "store.sqlite3"), "EXTENSIONS": {Ledger: 0}}
     crawler = get_crawler(ReportFeedSpider, settings)
     spider = ReportFeedSpider.from_crawler(crawler, since="2000-01-01")
-    list(spider.start_requests())  # begins the run in the store
+    list(spider.first_requests())  # begins the run in the store
     yield spider
     spider.ledger.close()
 

@@ -18,17 +18,22 @@ log goes to stderr as well, and the sentence is printed once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from newscrawl.exceptions import ArgumentError, NewscrawlError
 
 if TYPE_CHECKING:
     import argparse
+
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
 
@@ -52,19 +57,28 @@ class Command(ScrapyCrawlCommand):
             super().run(args, opts)
             return
         crawler = self.crawler_process.create_crawler(args[0])
-        deferred = self.crawler_process.crawl(crawler, **opts.spargs)
-        result = getattr(deferred, "result", None)
-        if isinstance(result, Failure):
-            # Refused while the spider and crawler were built: an argument, the store or the snapshot.
-            deferred.addErrback(lambda _: None)
-            error = result.value
+        refused: list[BaseException] = []
+        started = self.crawler_process.crawl(crawler, **opts.spargs)
+        if isinstance(started, Deferred):
+            # A Deferred-based process builds the spider and crawler at once: a refusal is known now.
+            failure = getattr(started, "result", None)
+            if isinstance(failure, Failure) and failure.value is not None:
+                started.addErrback(lambda _: None)
+                refused.append(failure.value)
+        elif isinstance(started, asyncio.Future):
+            # AsyncCrawlerProcess builds them once its loop runs: the crawl's task ends with the refusal,
+            # taken here (so asyncio does not print it as an unretrieved exception with its traceback).
+            started.add_done_callback(lambda task: refused.extend(_task_error(task)))
+        if not refused:
+            self.crawler_process.start()
+        if refused:
+            error = refused[0]
             if isinstance(error, NewscrawlError):
                 self._refuse(str(error), 2 if isinstance(error, ArgumentError) else 1)
             else:
                 self._refuse(f"the crawl could not start: {error!r}", 1)
             return
-        self.crawler_process.start()
-        stats = crawler.stats
+        stats = _stats(crawler)
         reason = stats.get_value("finish_reason") if stats else None
         outcome = stats.get_value("newscrawl/outcome") if stats else None
         self.exitcode = exit_code(reason, outcome)
@@ -76,3 +90,18 @@ class Command(ScrapyCrawlCommand):
             logger.error("%s", sentence)  # into the log file too, where Scrapyd keeps each job's log
         print(f"scrapy crawl: error: {sentence}", file=sys.stderr)
         self.exitcode = code
+
+
+def _task_error(task: asyncio.Future[Any]) -> list[BaseException]:
+    if task.cancelled():
+        return []
+    error = task.exception()
+    return [error] if error is not None else []
+
+
+def _stats(crawler: Crawler) -> StatsCollector | None:
+    """The crawl's stats; None when the crawl never started (Scrapy raises on reading them then)."""
+    try:
+        return crawler.stats
+    except RuntimeError:
+        return None

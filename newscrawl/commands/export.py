@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 
 
 class Command(ScrapyCommand):
     requires_project = True
-    default_settings: dict[str, Any] = {"LOG_ENABLED": False}  # noqa: RUF012 (Scrapy reads it)
+    default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
         return "[options] [DIR]"
@@ -48,6 +48,7 @@ class Command(ScrapyCommand):
             parse_selection,
         )
 
+        assert self.settings is not None  # set by scrapy.cmdline
         if len(args) > 1:
             self._fail(2, f"give at most one output directory (got {len(args)}: {' '.join(args)})")
             return

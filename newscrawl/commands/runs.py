@@ -53,6 +53,7 @@ class Command(ScrapyCommand):
                 f"-n must be a whole number of at least 1 (got {opts.last!r}), e.g. -n 20", print_help=False
             )
         try:
+            assert self.settings is not None  # set by scrapy.cmdline
             runs = recent_runs(store_path(self.settings), last)
         except StoreError as exc:
             print(f"scrapy runs: error: {exc}", file=sys.stderr)

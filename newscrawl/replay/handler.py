@@ -10,15 +10,13 @@ from typing import TYPE_CHECKING, Self
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
-from twisted.internet.defer import fail, succeed
 
 from newscrawl.render import is_render, page_url, rendered_json
-from newscrawl.replay.layout import EXTENSION_TYPES, ReplayPathError, find_file, sidecar_path, split_extension
+from newscrawl.replay.layout import EXTENSION_TYPES, find_file, sidecar_path, split_extension
 
 if TYPE_CHECKING:
-    from scrapy import Request, Spider
+    from scrapy import Request
     from scrapy.crawler import Crawler
-    from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +38,11 @@ class ReplayDownloadHandler:
             raise NotConfigured("NEWSCRAWL_REPLAY is empty: nothing to replay")
         return cls(crawler, Path(replay))
 
-    def download_request(self, request: Request, spider: Spider) -> Deferred[Response]:
-        try:
-            return succeed(self._replay(self._root, request))
-        except ReplayPathError as exc:
-            return fail(exc)
+    async def download_request(self, request: Request) -> Response:
+        return self._replay(self._root, request)
+
+    async def close(self) -> None:
+        pass
 
     def _replay(self, root: Path, request: Request) -> Response:
         url = page_url(request) if is_render(request) else request.url

@@ -27,7 +27,7 @@ from newscrawl.replay.layout import (
 )
 
 if TYPE_CHECKING:
-    from scrapy import Request, Spider
+    from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
@@ -106,7 +106,7 @@ class RecordMiddleware:
             raise NotConfigured  # without a message: Scrapy would warn about it on every live crawl
         return cls(Path(record), crawler.stats)  # ReplayAddon has checked and created the directory
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         if is_render(request):
             # Splash's answer: the rendered page is kept under its own URL; a Splash error is no page.
             page = rendered_page(request, response)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from .options import OptionsError, build_site, parser
 
@@ -19,14 +20,15 @@ def main(argv: list[str] | None = None) -> int:
     except OptionsError as error:
         print(f"sitesim: {error}", file=sys.stderr)
         return 2
-    from twisted.internet import reactor
+    from twisted.internet import reactor as global_reactor
     from twisted.web.server import Site as WebSite
 
     from .server import SiteResource
 
     factory = WebSite(SiteResource(site))
     factory.log = lambda request: None  # type: ignore[method-assign]  # an access log would dominate
-    port = reactor.listenTCP(args.port, factory, interface=args.host)  # type: ignore[attr-defined]
+    reactor: Any = global_reactor  # typed with zope interfaces, which mypy cannot read
+    port = reactor.listenTCP(args.port, factory, interface=args.host)
     print(f"http://{args.host}:{port.getHost().port}", flush=True)
     if args.exit_with_parent:
         from twisted.internet.task import LoopingCall
@@ -36,10 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         def check_parent() -> None:
             # Orphaned (the test or benchmark that started it was killed): nobody will stop it.
             if os.getppid() != parent:
-                reactor.stop()  # type: ignore[attr-defined]
+                reactor.stop()
 
         LoopingCall(check_parent).start(1.0, now=False)
-    reactor.run()  # type: ignore[attr-defined]
+    reactor.run()
     return 0
 
 

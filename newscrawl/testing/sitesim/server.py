@@ -17,7 +17,7 @@ import json
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import parse_qs, urlsplit
 
 from twisted.internet import reactor
@@ -222,7 +222,8 @@ class SiteResource(Resource):
 
 
 def _later(request: Request, seconds: float, action: Any) -> None:
-    call: Any = reactor.callLater(seconds, action)  # type: ignore[attr-defined]
+    # Any: Twisted types the global reactor with zope interfaces, which mypy cannot read.
+    call: Any = cast(Any, reactor).callLater(seconds, action)
 
     def cancel(_: Failure | None) -> None:
         if call.active():
