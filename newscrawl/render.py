@@ -221,9 +221,8 @@ class Renderer:
             render = self.mode == "splash"
         if not render:
             return Request(url, **kwargs)
-        from scrapy_splash import SplashRequest  # imported only when rendering
-
-        import newscrawl.splash_compat  # noqa: F401  # before scrapy-splash: it adapts it to this Scrapy
+        # Imported only when rendering, through the module that first adapts scrapy-splash to this Scrapy.
+        from newscrawl.splash_compat import SplashRequest
 
         args: dict[str, Any] = {
             "html": 1,

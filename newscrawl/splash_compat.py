@@ -17,6 +17,8 @@ from scrapy import Request
 from scrapy.core.downloader import Downloader
 from w3lib.url import canonicalize_url
 
+__all__ = ["APPLIED", "SplashRequest"]
+
 APPLIED: list[str] = []
 
 # Scrapy 2.16 removed scrapy.utils.url.canonicalize_url (deprecated in 2.13, scrapy/scrapy#7487); it is
@@ -26,7 +28,7 @@ if not hasattr(scrapy.utils.url, "canonicalize_url"):
     scrapy.utils.url.canonicalize_url = canonicalize_url  # type: ignore[attr-defined]
     APPLIED.append("canonicalize_url")
 
-from scrapy_splash import SplashDeduplicateArgsMiddleware, SplashMiddleware  # noqa: E402
+from scrapy_splash import SplashDeduplicateArgsMiddleware, SplashMiddleware, SplashRequest  # noqa: E402
 
 # Scrapy 2.14 removed Downloader._get_slot_key (deprecated in 2.12, scrapy/scrapy#7126), which
 # SplashMiddleware calls to give a render request its site's download slot
