@@ -1,5 +1,6 @@
 """The README stays short and true: its quickstart commands run as written, and every relative link of the
-README and of docs/ points to a file that exists (and, with an anchor, to a heading of that file)."""
+README, of docs/ and of the other READMEs points to a file that exists (and, with an anchor, to a heading
+of that file)."""
 
 from __future__ import annotations
 
@@ -88,7 +89,8 @@ def anchors(path: Path) -> set[str]:
 
 
 def documents() -> list[Path]:
-    return [README, ROOT / "BENCHMARKS.md", *sorted((ROOT / "docs").glob("*.md"))]
+    others = [ROOT / "BENCHMARKS.md", ROOT / "bench" / "README.md", ROOT / "fixtures" / "README.md"]
+    return [README, *others, *sorted((ROOT / "docs").glob("*.md"))]
 
 
 @pytest.mark.parametrize("document", documents(), ids=lambda p: str(p.relative_to(ROOT)))
