@@ -58,7 +58,7 @@ bench: venv
 	$(BIN)/python bench/mutation.py
 	$(BIN)/python bench/export.py
 
-# Export the store in $(DATA)/ as a Parquet dataset in $(DATA)/dataset (see README: Datasets).
+# Export the store in $(DATA)/ as a Parquet dataset in $(DATA)/dataset (see docs/datasets.md).
 export: venv
 	NEWSCRAWL_DATA_DIR=$(DATA) $(BIN)/scrapy export $(DATA)/dataset
 
