@@ -24,8 +24,8 @@ from _crawl import crawl_simulator, now_baku
 from newscrawl import settings
 from newscrawl.site import SITE
 from newscrawl.spiders.report_feed import DEFAULT_MAX_PAGES
-from newscrawl.testing.sitesim import SiteSimulator
-from newscrawl.testing.sitesim.timeline import GeneratedIndex
+from sitesim import SiteSimulator
+from sitesim.timeline import GeneratedIndex
 
 LISTING_KINDS = ("home", "feed", "category", "feed_batch", "category_batch")
 

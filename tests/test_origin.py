@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.testing.crawls import crawl_command, read_jsonl, run_crawl
-from newscrawl.testing.sitesim import SiteSimulator
+from sitesim import SiteSimulator
+from sitesim.crawls import crawl_command, read_jsonl, run_crawl
 
 ROOT = Path(__file__).resolve().parents[1]
 SINCE = {"since": "2000-01-01"}

@@ -297,6 +297,43 @@ def test_the_egg_carries_every_file_of_the_package(egg: Path) -> None:
     assert entry_points["scrapy"]["settings"] == "newscrawl.settings"
 
 
+# Run in an isolated interpreter (-I: no PYTHONPATH, no working directory, no user site) that sees the
+# egg first and then the virtualenv's site-packages, where the project's dependencies live.
+IMPORT_EVERY_MODULE = """
+import importlib, sys, zipfile
+egg = sys.argv[1]
+sys.path.insert(0, egg)
+names = sorted(
+    name[: -len(".py")].replace("/", ".").removesuffix(".__init__")
+    for name in zipfile.ZipFile(egg).namelist()
+    if name.endswith(".py")
+)
+for name in names:
+    module = importlib.import_module(name)
+    assert module.__file__ and module.__file__.startswith(egg), (name, module.__file__)
+    print(name)
+"""
+
+
+def test_every_module_of_the_egg_imports_from_the_egg_alone(egg: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(egg) as archive:
+        top = {name.split("/", 1)[0] for name in archive.namelist()}
+    # Only the crawler: no site simulator, no fixtures generator, no tests.
+    assert top == {"newscrawl", "EGG-INFO"}
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", IMPORT_EVERY_MODULE, str(egg)],
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    imported = result.stdout.split()
+    assert "newscrawl.settings" in imported and "newscrawl.spiders.report_feed" in imported
+    assert not [name for name in imported if not name.startswith("newscrawl")]
+
+
 def test_deploy_files_run_the_same_command() -> None:
     command = schedule_command()
     assert command[:2] == ["-m", "newscrawl.schedule"]

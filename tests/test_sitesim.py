@@ -17,8 +17,8 @@ from itemadapter import ItemAdapter
 from parsel import Selector
 
 from newscrawl.replay import iter_snapshot
-from newscrawl.testing.sitesim import SimulatorError, SiteSimulator
-from newscrawl.testing.sitesim.faults import FAULT_KINDS, Fault, FaultPlan
+from sitesim import SimulatorError, SiteSimulator
+from sitesim.faults import FAULT_KINDS, Fault, FaultPlan
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
