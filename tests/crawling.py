@@ -20,6 +20,8 @@ from newscrawl.store import Run, Store, content_hash
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "fixtures" / "snapshot"
 SNAPSHOT_NEXT = ROOT / "fixtures" / "snapshot-next"
+# Politeness off, for crawls of a closed port (the replay addon turns it off on its own).
+NO_DELAY = ("-s DOWNLOAD_DELAY=0", "-s AUTOTHROTTLE_ENABLED=False")
 
 
 def crawl_command(data: Path, snapshot: Path | None, *args: str) -> tuple[list[str], dict[str, str]]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from crawling import (
+    NO_DELAY,
     ROOT,
     SNAPSHOT,
     SNAPSHOT_NEXT,
@@ -32,6 +33,8 @@ from scrapy.http import HtmlResponse
 
 from newscrawl.replay import iter_snapshot
 from newscrawl.site import LANGUAGES, SITE, canonical_url
+
+pytestmark = pytest.mark.slow
 
 # Slowed down and committing often, so that a signal lands mid-crawl with part of the work stored.
 SLOW = ("-s DOWNLOAD_DELAY=0.05", "-s CONCURRENT_REQUESTS=1", "-s NEWSCRAWL_SQLITE_BATCH=3")
@@ -162,8 +165,9 @@ def test_an_unreachable_run_then_a_default_run_store_everything(
     tmp_path: Path, clean_default: Result
 ) -> None:
     # No replay: every request goes through a proxy on a closed loopback port, refused at once. Its
-    # "now" is today, so a window taken from it would leave the whole snapshot behind.
-    command, env = crawl_command(tmp_path, None, "-s RETRY_TIMES=0")
+    # "now" is today, so a window taken from it would leave the whole snapshot behind. No politeness
+    # delay: the refused requests still queued when the spider closes would each wait for it.
+    command, env = crawl_command(tmp_path, None, "-s RETRY_TIMES=0", *NO_DELAY)
     env["https_proxy"] = env["http_proxy"] = "http://127.0.0.1:9"
     first = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert first.returncode == 1

@@ -110,6 +110,7 @@ def canned(base: str, name: str, **params: str) -> list[dict[str, Any]]:
     return rows
 
 
+@pytest.mark.datasette
 def test_latest_articles(datasette: str, store: Path) -> None:
     with closing(sqlite3.connect(store)) as db:
         expected = [
@@ -125,6 +126,7 @@ def test_latest_articles(datasette: str, store: Path) -> None:
     assert [row["url"] for row in canned(datasette, "latest_articles", language="en")] == english
 
 
+@pytest.mark.datasette
 def test_story_across_languages(datasette: str, store: Path) -> None:
     with closing(sqlite3.connect(store)) as db:
         story_id, url = db.execute(
@@ -137,6 +139,7 @@ def test_story_across_languages(datasette: str, store: Path) -> None:
     assert {row["language"] for row in rows} == {"az", "en", "ru"}
 
 
+@pytest.mark.datasette
 def test_search_and_runs(datasette: str, store: Path) -> None:
     with closing(sqlite3.connect(store)) as db:
         title = db.execute(

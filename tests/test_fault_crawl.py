@@ -27,6 +27,8 @@ from sitesim import SiteSimulator
 from sitesim.crawls import read_jsonl, run_crawl
 from sitesim.timeline import GeneratedIndex
 
+pytestmark = pytest.mark.sitesim
+
 ARTICLES, SEED = 300, 21
 FAULTS = ["5xx=0.10", "hang=0.05", "reset=0.03", "truncate=0.03", "429=0.03:articles"]
 ARGS = {"since": "2000-01-01", "max_pages": "100"}

@@ -62,6 +62,7 @@ def test_a_seed_gives_the_same_pages() -> None:
     assert mutate_page(html, "7", "https://report.az/x") != mutate_page(html, "8", "https://report.az/x")
 
 
+@pytest.mark.slow
 def test_a_crawl_of_a_mutated_snapshot_stores_the_same_articles(tmp_path: Path) -> None:
     """End to end: home-page navigation, listings, cards and articles all read from mutated markup."""
     mutate_snapshot(SNAPSHOT, tmp_path / "mutated", "11")

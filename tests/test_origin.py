@@ -12,6 +12,8 @@ import pytest
 from sitesim import SiteSimulator
 from sitesim.crawls import crawl_command, read_jsonl, run_crawl
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 SINCE = {"since": "2000-01-01"}
 

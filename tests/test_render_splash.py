@@ -27,6 +27,8 @@ from newscrawl.parsing import parse_cards
 from newscrawl.replay import find_file, iter_snapshot, sidecar_path
 from sitesim import SiteSimulator
 
+pytestmark = [pytest.mark.splash, pytest.mark.sitesim]
+
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "fixtures" / "snapshot"
 FAST = ("-s DOWNLOAD_DELAY=0", "-s AUTOTHROTTLE_ENABLED=False", "-s CONCURRENT_REQUESTS_PER_DOMAIN=8")
