@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 from scrapy.http import HtmlResponse
@@ -22,6 +23,19 @@ SNAPSHOT = ROOT / "fixtures" / "snapshot"
 SNAPSHOT_NEXT = ROOT / "fixtures" / "snapshot-next"
 # Politeness off, for crawls of a closed port (the replay addon turns it off on its own).
 NO_DELAY = ("-s DOWNLOAD_DELAY=0", "-s AUTOTHROTTLE_ENABLED=False")
+
+
+@dataclass(frozen=True)
+class Crawled:
+    """A finished crawl: its data directory (store and JSON Lines) and its log (stderr)."""
+
+    data: Path
+    log: str
+
+    def copy_to(self, data: Path) -> Path:
+        """The crawl's files copied to ``data``, for a test that runs more crawls on top of it."""
+        shutil.copytree(self.data, data, dirs_exist_ok=True)
+        return data
 
 
 def crawl_command(data: Path, snapshot: Path | None, *args: str) -> tuple[list[str], dict[str, str]]:

@@ -12,7 +12,7 @@ import re
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
+from crawling import Crawled
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "fixtures" / "snapshot"
@@ -85,15 +86,26 @@ def manifest(snapshot: Path) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("crawl")
-    crawl(data, SNAPSHOT, "since=2000-01-01")
-    return data / "newscrawl.sqlite3"
+def store(snapshot_crawl: Crawled) -> Path:
+    return snapshot_crawl.data / "newscrawl.sqlite3"
 
 
 @pytest.fixture(scope="module")
-def parquet(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return exported(store, tmp_path_factory.mktemp("export") / "dataset")
+def datasets(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[tuple[str, ...]], Path]:
+    """The store exported once per set of options, for the tests that only read an export."""
+    made: dict[tuple[str, ...], Path] = {}
+
+    def dataset(options: tuple[str, ...]) -> Path:
+        if options not in made:
+            made[options] = exported(store, tmp_path_factory.mktemp("export") / "dataset", *options)
+        return made[options]
+
+    return dataset
+
+
+@pytest.fixture(scope="module")
+def parquet(datasets: Callable[[tuple[str, ...]], Path]) -> Path:
+    return datasets(())
 
 
 def partition_of(path: str) -> tuple[str, str]:
@@ -259,8 +271,10 @@ def frictionless(dataset: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("options", [(), ("--format", "jsonl", "--gzip"), ("--format", "csv")])
-def test_frictionless_validates_the_package(store: Path, tmp_path: Path, options: tuple[str, ...]) -> None:
-    out = exported(store, tmp_path / "dataset", *options)
+def test_frictionless_validates_the_package(
+    datasets: Callable[[tuple[str, ...]], Path], options: tuple[str, ...]
+) -> None:
+    out = datasets(options)
     result = frictionless(out)
     assert result.returncode == 0, result.stdout[-3000:]
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
@@ -310,8 +324,10 @@ def test_card_counts_come_from_the_store(store: Path, parquet: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("options", [(), ("--format", "jsonl", "--gzip"), ("--format", "csv")])
-def test_card_loading_snippets_run(store: Path, tmp_path: Path, options: tuple[str, ...]) -> None:
-    out = exported(store, tmp_path / "dataset", *options)
+def test_card_loading_snippets_run(
+    store: Path, datasets: Callable[[tuple[str, ...]], Path], options: tuple[str, ...]
+) -> None:
+    out = datasets(options)
     card = (out / "README.md").read_text(encoding="utf-8")
     snippets = [block.split("```", 1)[0] for block in card.split("```python\n")[1:]]
     assert len(snippets) == 2
@@ -354,10 +370,9 @@ def dataset_urls(out: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_incremental_export_adds_exactly_the_new_and_changed(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+def test_incremental_export_adds_exactly_the_new_and_changed(tmp_path: Path, snapshot_crawl: Crawled) -> None:
+    data = snapshot_crawl.copy_to(tmp_path / "data")  # a replay of the whole snapshot
     store = data / "newscrawl.sqlite3"
-    crawl(data, SNAPSHOT, "since=2000-01-01")
     out = exported(store, tmp_path / "dataset", "--incremental")
     before = {p: p.stat().st_mtime_ns for p in out.glob("articles/**/*.parquet")}
 

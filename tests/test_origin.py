@@ -8,6 +8,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from crawling import Crawled
 
 from sitesim import SiteSimulator
 from sitesim.crawls import crawl_command, read_jsonl, run_crawl
@@ -19,16 +20,12 @@ SINCE = {"since": "2000-01-01"}
 
 
 @pytest.fixture(scope="module")
-def both_crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, str]]:
-    """The snapshot replayed, and the simulator serving the snapshot's stories crawled through the origin."""
-    import subprocess
-
-    replayed, served = tmp_path_factory.mktemp("replay"), tmp_path_factory.mktemp("origin")
-    command, env = crawl_command(replayed, "", SINCE, {})
-    env["NEWSCRAWL_REPLAY"] = str(ROOT / "fixtures" / "snapshot")
-    del env["NEWSCRAWL_ORIGIN"]
-    replay = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert replay.returncode == 0, replay.stderr[-3000:]
+def both_crawls(
+    tmp_path_factory: pytest.TempPathFactory, snapshot_crawl: Crawled
+) -> Iterator[tuple[Path, Path, str]]:
+    """The snapshot replayed (the replay other tests share), and the simulator serving the snapshot's
+    stories crawled through the origin."""
+    replayed, served = snapshot_crawl.data, tmp_path_factory.mktemp("origin")
     with SiteSimulator(stories="snapshot") as sim:
         result = run_crawl(served, sim.url, SINCE)
     assert result.returncode == 0, result.stderr[-3000:]

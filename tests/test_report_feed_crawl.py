@@ -14,6 +14,7 @@ from crawling import (
     ROOT,
     SNAPSHOT,
     SNAPSHOT_NEXT,
+    Crawled,
     copy_snapshot,
     crawl,
     crawl_command,
@@ -31,12 +32,9 @@ from newscrawl.spiders.report_feed import ReportFeedSpider
 from newscrawl.store import Store
 
 
-@pytest.fixture(scope="module")
-def full_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("full")
-    result = crawl(data, SNAPSHOT, "since=2000-01-01")
-    assert result.returncode == 0, result.stderr[-3000:]
-    return data
+@pytest.fixture
+def full_run(snapshot_crawl: Crawled) -> Path:
+    return snapshot_crawl.data
 
 
 @pytest.mark.slow
@@ -70,9 +68,8 @@ def test_missing_pages_survived_and_counted(full_run: Path) -> None:
 
 
 @pytest.mark.slow
-def test_incremental_runs_fetch_only_new_and_changed(tmp_path: Path) -> None:
-    first = crawl(tmp_path, SNAPSHOT, "since=2000-01-01")
-    assert first.returncode == 0, first.stderr[-3000:]
+def test_incremental_runs_fetch_only_new_and_changed(tmp_path: Path, snapshot_crawl: Crawled) -> None:
+    snapshot_crawl.copy_to(tmp_path)  # the first run: the whole snapshot
     articles_before = len(read_jsonl(tmp_path / "articles.jsonl"))
 
     second = crawl(tmp_path, SNAPSHOT_NEXT)
