@@ -24,7 +24,7 @@ lint: venv
 
 # The whole suite, in parallel (pytest-xdist): docs/testing.md has the markers, the servers the fixtures
 # start and the measured times.
-PYTEST_PARALLEL ?= -n 2 --dist loadfile
+PYTEST_PARALLEL ?= -n 3 --dist loadfile --no-loadscope-reorder
 test: lint splash-ready
 	$(BIN)/pytest -q $(PYTEST_PARALLEL)
 

@@ -9,7 +9,9 @@ so that ``make check`` (``-m "not slow"``) stays free of crawls and servers.
 from __future__ import annotations
 
 import subprocess
+from collections import Counter
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,12 +21,28 @@ from scrapy.utils.reactor import install_reactor
 install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 
 SERVERS = ("scrapyd", "splash", "datasette", "sitesim")
+ROOT = Path(__file__).resolve().parent
+# The files that take longest, longest first (`pytest --durations=0`, summed per file; docs/testing.md).
+LONGEST = (
+    "tests/test_completeness.py",
+    "tests/test_export.py",
+    "tests/test_scrapyd.py",
+    "tests/test_render_splash.py",
+    "tests/test_sitesim.py",
+    "tests/test_report_feed_crawl.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if any(item.get_closest_marker(name) for name in SERVERS):
             item.add_marker(pytest.mark.slow)
+    # The longest files first, then the other files with slow tests, each file's tests in their own order:
+    # under pytest-xdist (`make test`: --dist loadfile --no-loadscope-reorder) the long files start at
+    # once on the workers and the short ones fill in at the end.
+    slow = Counter(item.path for item in items if item.get_closest_marker("slow"))
+    rank = {ROOT / name: n for n, name in enumerate(LONGEST)}
+    items.sort(key=lambda item: (rank.get(item.path, len(rank)), -slow[item.path]))
 
 
 class UnmarkedProcessError(AssertionError):
