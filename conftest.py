@@ -24,9 +24,10 @@ SERVERS = ("scrapyd", "splash", "datasette", "sitesim")
 ROOT = Path(__file__).resolve().parent
 # The files that take longest, longest first (`pytest --durations=0`, summed per file; docs/testing.md).
 LONGEST = (
-    "tests/test_completeness.py",
     "tests/test_export.py",
+    "tests/test_completeness.py",
     "tests/test_scrapyd.py",
+    "tests/test_completeness_kills.py",
     "tests/test_render_splash.py",
     "tests/test_sitesim.py",
     "tests/test_report_feed_crawl.py",

@@ -9,6 +9,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,3 +129,41 @@ def copy_snapshot(tmp_path: Path, statuses: dict[str, int]) -> Path:
         sidecar.parent.mkdir(parents=True, exist_ok=True)
         sidecar.write_text(json.dumps({"url": url, "status": status, "headers": {}}), encoding="utf-8")
     return snapshot
+
+
+# -- complete data across runs (test_completeness*.py) --------------------------------------------------
+
+# Slowed down and committing often, so that a signal lands mid-crawl with part of the work stored.
+SLOW = ("-s DOWNLOAD_DELAY=0.05", "-s CONCURRENT_REQUESTS=1", "-s NEWSCRAWL_SQLITE_BATCH=3")
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a store and its JSON Lines hold after one or more runs."""
+
+    versions: dict[str, str]  # article url -> content hash, from the store
+    exported: list[tuple[str, str]]  # (url, content hash) of each articles.jsonl line, sorted
+    entries: list[tuple[str, str]]  # (url, listing) of each feed_entries.jsonl line, sorted
+
+    @classmethod
+    def of(cls, data: Path) -> Result:
+        lines = read_jsonl(data / "feed_entries.jsonl") if (data / "feed_entries.jsonl").exists() else []
+        return cls(
+            stored_versions(data),
+            sorted(exported_versions(data)),
+            sorted((str(e["url"]), str(e["listing"])) for e in lines),
+        )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    return result
+
+
+def wait_until(process: subprocess.Popen[bytes], ready: Callable[[], bool], log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while not ready() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert process.poll() is None, f"the crawl ended before the kill point:\n{log.read_text()[-3000:]}"
+    assert ready(), "the kill point was not reached in time"
