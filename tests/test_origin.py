@@ -37,6 +37,7 @@ def _without(items: list[dict[str, object]], field: str) -> list[dict[str, objec
     return sorted(rows, key=lambda row: (str(row["url"]), str(row.get("listing", ""))))
 
 
+@pytest.mark.sitesim
 def test_articles_through_the_origin_equal_the_replay_apart_from_fetched_at(
     both_crawls: tuple[Path, Path, str],
 ) -> None:
@@ -48,12 +49,14 @@ def test_articles_through_the_origin_equal_the_replay_apart_from_fetched_at(
     assert [ours[url] for url in sorted(both)] == [theirs[url] for url in sorted(both)]
 
 
+@pytest.mark.sitesim
 def test_both_crawls_store_every_article_of_the_snapshot(both_crawls: tuple[Path, Path, str]) -> None:
     replayed, served = both_crawls[:2]
     for data in (replayed, served):
         assert len({row["url"] for row in read_jsonl(data / "articles.jsonl")}) == 60
 
 
+@pytest.mark.sitesim
 def test_feed_entries_through_the_origin_equal_the_replay_apart_from_seen_at(
     both_crawls: tuple[Path, Path, str],
 ) -> None:
@@ -62,6 +65,7 @@ def test_feed_entries_through_the_origin_equal_the_replay_apart_from_seen_at(
     assert ours == _without(read_jsonl(replayed / "feed_entries.jsonl"), "seen_at")
 
 
+@pytest.mark.sitesim
 def test_the_store_and_log_name_report_az_never_the_origin(both_crawls: tuple[Path, Path, str]) -> None:
     _, served, log = both_crawls
     with closing(sqlite3.connect(served / "newscrawl.sqlite3")) as db:
@@ -74,6 +78,7 @@ def test_the_store_and_log_name_report_az_never_the_origin(both_crawls: tuple[Pa
     assert "Traceback" not in log
 
 
+@pytest.mark.sitesim
 def test_redirects_from_the_origin_are_mapped_back_to_report_az(tmp_path: Path) -> None:
     # Every slash-less article URL answers 301 to its slash form, with an absolute Location at the origin.
     with SiteSimulator(articles=100, seed=4, faults=["redirect=1.0:articles"]) as sim:
