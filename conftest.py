@@ -1,9 +1,10 @@
 """pytest setup shared by tests/, the doctests in newscrawl/ and sitesim/.
 
 Markers (registered in pyproject.toml, see docs/testing.md): ``slow`` is every test that starts a process
-(a crawl, a server, a command line); ``scrapyd``, ``splash``, ``datasette`` and ``sitesim`` name the real
-server a test needs, and imply ``slow``. A test that is not marked ``slow`` and starts a process fails,
-so that ``make check`` (``-m "not slow"``) stays free of crawls and servers.
+(a crawl, a server, a command line) or needs seconds of CPU on its own; ``scrapyd``, ``splash``,
+``datasette`` and ``sitesim`` name the real server a test needs, and imply ``slow``. A test that is not
+marked ``slow`` and starts a process fails, so that ``make check`` (``-m "not slow"``) stays free of
+crawls and servers.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ SEEDS = ("1", "2", "3")
 CLASS = re.compile(r'class="([^"]*)"')
 
 
+# Parses every snapshot page under every mutation: seconds of CPU, so outside `make check` (docs/testing.md).
 @pytest.fixture(scope="module")
 def scores() -> dict[str, Score]:
     result = score(SEEDS)
@@ -24,6 +25,7 @@ def scores() -> dict[str, Score]:
     return result
 
 
+@pytest.mark.slow
 def test_every_field_with_more_than_one_source_survives_mutation(scores: dict[str, Score]) -> None:
     held = {name: entry for name, entry in scores.items() if name not in VISIBLE_ONLY}
     assert {name.split(".")[0] for name in held} == {"article"}
@@ -31,6 +33,7 @@ def test_every_field_with_more_than_one_source_survives_mutation(scores: dict[st
     assert not below
 
 
+@pytest.mark.slow
 def test_every_article_field_is_measured(scores: dict[str, Score]) -> None:
     from newscrawl.items import Article
 
