@@ -22,8 +22,8 @@ from pathlib import Path
 from _crawl import crawl_simulator, now_baku
 
 from newscrawl import settings
+from newscrawl.arguments import DEFAULT_MAX_PAGES
 from newscrawl.site import SITE
-from newscrawl.spiders.report_feed import DEFAULT_MAX_PAGES
 from sitesim import SiteSimulator
 from sitesim.timeline import GeneratedIndex
 
