@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 SNAPSHOT ?= fixtures/snapshot
 
-.PHONY: venv test lint splash-ready demo crawl bench snapshot golden clean export browse deploy splash splash-install splash-stop splash-status bench-render
+.PHONY: venv test check lint splash-ready demo crawl bench snapshot golden clean export browse deploy splash splash-install splash-stop splash-status bench-render
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,15 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The whole suite, in parallel (pytest-xdist): docs/testing.md has the markers, the servers the fixtures
+# start and the measured times.
+PYTEST_PARALLEL ?= -n 3 --dist loadfile --no-loadscope-reorder
 test: lint splash-ready
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_PARALLEL)
+
+# The edit loop: lint, types, unit tests and doctests; no crawl, no server, no other process (-m "not slow").
+check: lint
+	$(BIN)/pytest -q -m "not slow"
 
 # The rendering tests need Splash: installed here when this machine can (Debian, as root or with sudo);
 # elsewhere they are skipped with the reason (under CI they fail instead).

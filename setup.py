@@ -4,6 +4,8 @@ from setuptools import find_packages, setup
 setup(
     name="newscrawl",
     version="0.1.0",
+    # Only the crawler: not sitesim/ (the site simulator), fixtures/, tests/ or bench/, which import it
+    # but which it never imports (tests/test_scrapyd.py imports every module of the egg on its own).
     packages=find_packages(include=["newscrawl", "newscrawl.*"]),
     # Read at run time: the store's migrations.
     package_data={"newscrawl": ["py.typed"], "newscrawl.store": ["migrations/*.sql"]},

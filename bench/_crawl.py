@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from newscrawl.dates import BAKU  # noqa: E402
-from newscrawl.testing.crawls import crawl_command  # noqa: E402
+from sitesim.crawls import crawl_command  # noqa: E402
 
 _STAT = re.compile(r"^ '([^']+)': ([0-9.]+),?$", re.MULTILINE)
 PY_SPY_RATE = 100  # samples per second of CPU time

@@ -22,10 +22,10 @@ from pathlib import Path
 from _crawl import crawl_simulator, now_baku
 
 from newscrawl import settings
+from newscrawl.arguments import DEFAULT_MAX_PAGES
 from newscrawl.site import SITE
-from newscrawl.spiders.report_feed import DEFAULT_MAX_PAGES
-from newscrawl.testing.sitesim import SiteSimulator
-from newscrawl.testing.sitesim.timeline import GeneratedIndex
+from sitesim import SiteSimulator
+from sitesim.timeline import GeneratedIndex
 
 LISTING_KINDS = ("home", "feed", "category", "feed_batch", "category_batch")
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from _crawl import PY_SPY_RATE, STAGES, Crawl, crawl_simulator, hotspots, stats_of
 
-from newscrawl.testing.sitesim import SiteSimulator
+from sitesim import SiteSimulator
 
 GOAL_RATIO = 0.7
 GOAL_RSS = 1.2

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from _crawl import crawl_simulator, now_baku
 
-from newscrawl.testing.sitesim import SiteSimulator
+from sitesim import SiteSimulator
 
 LISTING_KINDS = ("home", "feed", "category", "feed_batch", "category_batch")
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/render.py [--articles 2000] [--max-pages 3] [--weight light|heavy]
 
-Starts a simulated report.az (newscrawl.testing.sitesim) and a Splash server (tools/splash.sh, installed by
+Starts a simulated report.az (sitesim) and a Splash server (tools/splash.sh, installed by
 ``make splash-install``) on free loopback ports, then runs ``scrapy crawl report_feed`` three times against
 the same site, politeness off (no delay, 8 requests per domain), each with a fresh store:
 
@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from newscrawl.testing.sitesim import SiteSimulator  # noqa: E402
+from sitesim import SiteSimulator  # noqa: E402
 
 SPLASH = ROOT / "tools" / "splash.sh"
 

@@ -12,7 +12,7 @@ truncated bodies, 429s, empty 200s on articles and on infinite-scroll batches, r
 as the timer's run would be then (so the re-walk of the correction window, every 12 hours, is due once
 more after the last late correction).
 
-Reported against the simulator's own article list (``newscrawl/testing/soak.py``): articles missing,
+Reported against the simulator's own article list (``sitesim/soak.py``): articles missing,
 stale (stored with an older headline), duplicated in the JSON Lines, extra (outside the dataset's
 window), still owed; and article pages requested against the ideal (one fetch per stored version).
 Goals: 0 missing, 0 stale, 0 duplicated, requests at most 1.1x the ideal. Asserts nothing.
@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from newscrawl.testing.sitesim import SiteSimulator  # noqa: E402
-from newscrawl.testing.soak import RunRecord, Season, judge, play  # noqa: E402
+from sitesim import SiteSimulator  # noqa: E402
+from sitesim.soak import RunRecord, Season, judge, play  # noqa: E402
 
 
 def main() -> None:

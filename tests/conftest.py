@@ -1,4 +1,4 @@
-"""Fixtures shared by test modules: a real Splash server on loopback."""
+"""Fixtures shared by test modules: a real Splash server on loopback, and one crawl of the snapshot."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from crawling import SNAPSHOT, Crawled, crawl
 
 ROOT = Path(__file__).resolve().parents[1]
 SPLASH_SCRIPT = ROOT / "tools" / "splash.sh"
@@ -42,3 +43,15 @@ def splash_url() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         subprocess.run(["bash", str(SPLASH_SCRIPT), "stop", port], capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def snapshot_crawl(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
+    """One replay of the whole bundled snapshot (``-a since=2000-01-01``), crawled once per session (per
+    worker under xdist) and shared by every test that only reads what it stored. A test that crawls again
+    on top of it works on ``copy_to(tmp_path)``."""
+    data = tmp_path_factory.mktemp("snapshot-crawl")
+    result = crawl(data, SNAPSHOT, "since=2000-01-01")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    return Crawled(data, result.stderr)

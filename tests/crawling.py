@@ -9,7 +9,10 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 from scrapy.http import HtmlResponse
@@ -20,6 +23,21 @@ from newscrawl.store import Run, Store, content_hash
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "fixtures" / "snapshot"
 SNAPSHOT_NEXT = ROOT / "fixtures" / "snapshot-next"
+# Politeness off, for crawls of a closed port (the replay addon turns it off on its own).
+NO_DELAY = ("-s DOWNLOAD_DELAY=0", "-s AUTOTHROTTLE_ENABLED=False")
+
+
+@dataclass(frozen=True)
+class Crawled:
+    """A finished crawl: its data directory (store and JSON Lines) and its log (stderr)."""
+
+    data: Path
+    log: str
+
+    def copy_to(self, data: Path) -> Path:
+        """The crawl's files copied to ``data``, for a test that runs more crawls on top of it."""
+        shutil.copytree(self.data, data, dirs_exist_ok=True)
+        return data
 
 
 def crawl_command(data: Path, snapshot: Path | None, *args: str) -> tuple[list[str], dict[str, str]]:
@@ -111,3 +129,41 @@ def copy_snapshot(tmp_path: Path, statuses: dict[str, int]) -> Path:
         sidecar.parent.mkdir(parents=True, exist_ok=True)
         sidecar.write_text(json.dumps({"url": url, "status": status, "headers": {}}), encoding="utf-8")
     return snapshot
+
+
+# -- complete data across runs (test_completeness*.py) --------------------------------------------------
+
+# Slowed down and committing often, so that a signal lands mid-crawl with part of the work stored.
+SLOW = ("-s DOWNLOAD_DELAY=0.05", "-s CONCURRENT_REQUESTS=1", "-s NEWSCRAWL_SQLITE_BATCH=3")
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a store and its JSON Lines hold after one or more runs."""
+
+    versions: dict[str, str]  # article url -> content hash, from the store
+    exported: list[tuple[str, str]]  # (url, content hash) of each articles.jsonl line, sorted
+    entries: list[tuple[str, str]]  # (url, listing) of each feed_entries.jsonl line, sorted
+
+    @classmethod
+    def of(cls, data: Path) -> Result:
+        lines = read_jsonl(data / "feed_entries.jsonl") if (data / "feed_entries.jsonl").exists() else []
+        return cls(
+            stored_versions(data),
+            sorted(exported_versions(data)),
+            sorted((str(e["url"]), str(e["listing"])) for e in lines),
+        )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    return result
+
+
+def wait_until(process: subprocess.Popen[bytes], ready: Callable[[], bool], log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while not ready() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert process.poll() is None, f"the crawl ended before the kill point:\n{log.read_text()[-3000:]}"
+    assert ready(), "the kill point was not reached in time"

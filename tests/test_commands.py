@@ -8,11 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from newscrawl import runlock
 from newscrawl.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "fixtures" / "snapshot"
+
+pytestmark = pytest.mark.slow
 
 
 def scrapy(store: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -4,7 +4,6 @@ server on 127.0.0.1 answering the canned queries over HTTP."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import sqlite3
 import subprocess
@@ -20,6 +19,7 @@ from urllib.parse import urlencode
 
 import pytest
 import yaml
+from crawling import Crawled
 
 from newscrawl.store import Store
 
@@ -58,19 +58,8 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("crawl")
-    env = {
-        **os.environ,
-        "NEWSCRAWL_REPLAY": str(SNAPSHOT),
-        "NEWSCRAWL_DATA_DIR": str(data),
-        "NEWSCRAWL_SQLITE": str(data / "newscrawl.sqlite3"),
-        "NEWSCRAWL_PROGRESS_INTERVAL": "0",
-    }
-    command = [sys.executable, "-m", "scrapy", "crawl", "report_feed", "-a", "since=2000-01-01"]
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return data / "newscrawl.sqlite3"
+def store(snapshot_crawl: Crawled) -> Path:
+    return snapshot_crawl.data / "newscrawl.sqlite3"
 
 
 def get(url: str) -> Any:
@@ -110,6 +99,7 @@ def canned(base: str, name: str, **params: str) -> list[dict[str, Any]]:
     return rows
 
 
+@pytest.mark.datasette
 def test_latest_articles(datasette: str, store: Path) -> None:
     with closing(sqlite3.connect(store)) as db:
         expected = [
@@ -125,6 +115,7 @@ def test_latest_articles(datasette: str, store: Path) -> None:
     assert [row["url"] for row in canned(datasette, "latest_articles", language="en")] == english
 
 
+@pytest.mark.datasette
 def test_story_across_languages(datasette: str, store: Path) -> None:
     with closing(sqlite3.connect(store)) as db:
         story_id, url = db.execute(
@@ -137,6 +128,7 @@ def test_story_across_languages(datasette: str, store: Path) -> None:
     assert {row["language"] for row in rows} == {"az", "en", "ru"}
 
 
+@pytest.mark.datasette
 def test_search_and_runs(datasette: str, store: Path) -> None:
     with closing(sqlite3.connect(store)) as db:
         title = db.execute(

@@ -12,7 +12,7 @@ import re
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
+from crawling import Crawled
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "fixtures" / "snapshot"
@@ -85,15 +86,26 @@ def manifest(snapshot: Path) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("crawl")
-    crawl(data, SNAPSHOT, "since=2000-01-01")
-    return data / "newscrawl.sqlite3"
+def store(snapshot_crawl: Crawled) -> Path:
+    return snapshot_crawl.data / "newscrawl.sqlite3"
 
 
 @pytest.fixture(scope="module")
-def parquet(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return exported(store, tmp_path_factory.mktemp("export") / "dataset")
+def datasets(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[tuple[str, ...]], Path]:
+    """The store exported once per set of options, for the tests that only read an export."""
+    made: dict[tuple[str, ...], Path] = {}
+
+    def dataset(options: tuple[str, ...]) -> Path:
+        if options not in made:
+            made[options] = exported(store, tmp_path_factory.mktemp("export") / "dataset", *options)
+        return made[options]
+
+    return dataset
+
+
+@pytest.fixture(scope="module")
+def parquet(datasets: Callable[[tuple[str, ...]], Path]) -> Path:
+    return datasets(())
 
 
 def partition_of(path: str) -> tuple[str, str]:
@@ -130,6 +142,7 @@ def duck_rows(sql: str) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
 
 
+@pytest.mark.slow
 def test_parquet_read_back_with_duckdb(store: Path, parquet: Path) -> None:
     rows = duck_rows(
         f"SELECT *, filename FROM read_parquet('{parquet}/articles/*/*/*.parquet', "
@@ -141,6 +154,7 @@ def test_parquet_read_back_with_duckdb(store: Path, parquet: Path) -> None:
     check_articles(store, rows)
 
 
+@pytest.mark.slow
 def test_parquet_feed_entries_and_stories(store: Path, parquet: Path) -> None:
     entries = duck_rows(
         f"SELECT url, listing, language, date, title, published_at FROM "
@@ -173,6 +187,7 @@ def test_parquet_feed_entries_and_stories(store: Path, parquet: Path) -> None:
     assert multilingual[0] == linked[0][0] > 0
 
 
+@pytest.mark.slow
 def test_pandas_reads_the_parquet_dataset(store: Path, parquet: Path) -> None:
     articles = pd.read_parquet(parquet / "articles")
     counts = articles.groupby("language", observed=True).size().to_dict()
@@ -182,6 +197,7 @@ def test_pandas_reads_the_parquet_dataset(store: Path, parquet: Path) -> None:
 # -- CSV and JSON Lines ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_csv_read_back_with_pandas(store: Path, tmp_path: Path) -> None:
     out = exported(store, tmp_path / "csv", "--format", "csv")
     rows = []
@@ -203,6 +219,7 @@ def test_csv_read_back_with_pandas(store: Path, tmp_path: Path) -> None:
     check_articles(store, rows)
 
 
+@pytest.mark.slow
 def test_csv_quotes_text_and_keeps_null_apart_from_empty(store: Path, tmp_path: Path) -> None:
     out = exported(store, tmp_path / "csv", "--format", "csv", "--lang", "en")
     raw = b"".join(path.read_bytes() for path in sorted(out.glob("articles/*/*/*.csv")))
@@ -223,6 +240,7 @@ def test_csv_quotes_text_and_keeps_null_apart_from_empty(store: Path, tmp_path: 
     assert {row["url"]: row["body"] for row in with_body} == bodies
 
 
+@pytest.mark.slow
 def test_jsonl_gzip_read_back_with_the_standard_library(store: Path, tmp_path: Path) -> None:
     out = exported(store, tmp_path / "jsonl", "--format", "jsonl", "--gzip")
     rows = []
@@ -251,9 +269,12 @@ def frictionless(dataset: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options", [(), ("--format", "jsonl", "--gzip"), ("--format", "csv")])
-def test_frictionless_validates_the_package(store: Path, tmp_path: Path, options: tuple[str, ...]) -> None:
-    out = exported(store, tmp_path / "dataset", *options)
+def test_frictionless_validates_the_package(
+    datasets: Callable[[tuple[str, ...]], Path], options: tuple[str, ...]
+) -> None:
+    out = datasets(options)
     result = frictionless(out)
     assert result.returncode == 0, result.stdout[-3000:]
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
@@ -265,6 +286,7 @@ def test_frictionless_validates_the_package(store: Path, tmp_path: Path, options
         assert all(field["description"] and field["type"] for field in schema["fields"])
 
 
+@pytest.mark.slow
 def test_frictionless_catches_a_damaged_part(store: Path, tmp_path: Path) -> None:
     out = exported(store, tmp_path / "dataset", "--format", "csv", "--lang", "en")
     part = sorted(out.glob("articles/*/*/*.csv"))[0]
@@ -276,6 +298,7 @@ def test_frictionless_catches_a_damaged_part(store: Path, tmp_path: Path) -> Non
     assert "type-error" in result.stdout and "has_video" in result.stdout
 
 
+@pytest.mark.slow
 def test_card_counts_come_from_the_store(store: Path, parquet: Path) -> None:
     card = (parquet / "README.md").read_text(encoding="utf-8")
     for language, count in query(store, "SELECT language, count(*) FROM articles GROUP BY language"):
@@ -299,9 +322,12 @@ def test_card_counts_come_from_the_store(store: Path, parquet: Path) -> None:
     assert (parquet / "overview.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options", [(), ("--format", "jsonl", "--gzip"), ("--format", "csv")])
-def test_card_loading_snippets_run(store: Path, tmp_path: Path, options: tuple[str, ...]) -> None:
-    out = exported(store, tmp_path / "dataset", *options)
+def test_card_loading_snippets_run(
+    store: Path, datasets: Callable[[tuple[str, ...]], Path], options: tuple[str, ...]
+) -> None:
+    out = datasets(options)
     card = (out / "README.md").read_text(encoding="utf-8")
     snippets = [block.split("```", 1)[0] for block in card.split("```python\n")[1:]]
     assert len(snippets) == 2
@@ -314,6 +340,7 @@ def test_card_loading_snippets_run(store: Path, tmp_path: Path, options: tuple[s
             assert re.search(rf"\b{language}\b\W+{count}\b", result.stdout), (snippet, result.stdout)
 
 
+@pytest.mark.slow
 def test_selection(store: Path, tmp_path: Path) -> None:
     out = exported(
         store, tmp_path / "sel", "--lang", "en,ru", "--since", "2026-01-29", "--category", "finance,finansy"
@@ -342,10 +369,10 @@ def dataset_urls(out: Path) -> list[str]:
     ]
 
 
-def test_incremental_export_adds_exactly_the_new_and_changed(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+@pytest.mark.slow
+def test_incremental_export_adds_exactly_the_new_and_changed(tmp_path: Path, snapshot_crawl: Crawled) -> None:
+    data = snapshot_crawl.copy_to(tmp_path / "data")  # a replay of the whole snapshot
     store = data / "newscrawl.sqlite3"
-    crawl(data, SNAPSHOT, "since=2000-01-01")
     out = exported(store, tmp_path / "dataset", "--incremental")
     before = {p: p.stat().st_mtime_ns for p in out.glob("articles/**/*.parquet")}
 
@@ -379,6 +406,7 @@ def test_incremental_export_adds_exactly_the_new_and_changed(tmp_path: Path) -> 
     assert sorted(dataset_urls(out)) == sorted(urls)
 
 
+@pytest.mark.slow
 def test_leftovers_of_a_killed_export_are_removed(store: Path, tmp_path: Path) -> None:
     out = exported(store, tmp_path / "dataset", "--lang", "az")
     partition = sorted(out.glob("articles/*/*"))[0]
@@ -394,6 +422,7 @@ def test_leftovers_of_a_killed_export_are_removed(store: Path, tmp_path: Path) -
     )
 
 
+@pytest.mark.slow
 def test_a_full_export_replaces_the_previous_one(store: Path, tmp_path: Path) -> None:
     out = exported(store, tmp_path / "dataset", "--format", "csv")
     out = exported(store, out, "--format", "csv", "--lang", "ru")
@@ -424,6 +453,7 @@ def bad_inputs(store: Path, tmp_path: Path) -> Iterator[tuple[list[str], dict[st
     yield [str(foreign)], {}, "already holds files that are not a newscrawl export"
 
 
+@pytest.mark.slow
 def test_bad_input_is_one_sentence(store: Path, tmp_path: Path) -> None:
     for args, env, message in bad_inputs(store, tmp_path):
         command = [sys.executable, "-m", "scrapy", "export", *args]
@@ -438,6 +468,7 @@ def test_bad_input_is_one_sentence(store: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_incremental_with_other_options_is_refused(store: Path, tmp_path: Path) -> None:
     out = exported(store, tmp_path / "dataset", "--lang", "en")
     result = export(store, str(out), "--lang", "ru", "--incremental")

@@ -23,9 +23,11 @@ from itemadapter import ItemAdapter
 from scrapy.http import HtmlResponse
 
 from newscrawl.parsing import parse_article
-from newscrawl.testing.crawls import read_jsonl, run_crawl
-from newscrawl.testing.sitesim import SiteSimulator
-from newscrawl.testing.sitesim.timeline import GeneratedIndex
+from sitesim import SiteSimulator
+from sitesim.crawls import read_jsonl, run_crawl
+from sitesim.timeline import GeneratedIndex
+
+pytestmark = pytest.mark.sitesim
 
 ARTICLES, SEED = 300, 21
 FAULTS = ["5xx=0.10", "hang=0.05", "reset=0.03", "truncate=0.03", "429=0.03:articles"]

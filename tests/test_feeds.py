@@ -171,6 +171,7 @@ def stored(tmp_path: Path) -> int:
             return 0
 
 
+@pytest.mark.slow
 def test_a_crawl_killed_halfway_then_run_again(tmp_path: Path) -> None:
     count = 400
     jsonl = tmp_path / "data" / "articles.jsonl"

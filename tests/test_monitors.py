@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from crawling import SNAPSHOT, crawl, last_run
+from crawling import SNAPSHOT, Crawled, crawl, last_run
 
 from newscrawl.replay import iter_snapshot, sidecar_path
 from newscrawl.site import LANGUAGES, SITE
@@ -45,17 +45,17 @@ def article_pages(snapshot: Path) -> list[tuple[str, Path]]:
     ]
 
 
-def test_a_crawl_of_the_snapshot_passes_every_monitor(tmp_path: Path) -> None:
-    result = crawl(tmp_path / "data", SNAPSHOT, "since=2000-01-01")
-    assert result.returncode == 0, result.stderr[-3000:]
-    stats = last_run(tmp_path / "data").stats
+@pytest.mark.slow
+def test_a_crawl_of_the_snapshot_passes_every_monitor(snapshot_crawl: Crawled) -> None:
+    stats = last_run(snapshot_crawl.data).stats
     assert stats["newscrawl/monitors/passed"] == len(MONITORS)
     assert stats["newscrawl/monitors/failed"] == 0
-    assert "Monitor failed" not in result.stderr
+    assert "Monitor failed" not in snapshot_crawl.log
     for name in MONITORS:
-        assert f"{name}... OK" in result.stderr
+        assert f"{name}... OK" in snapshot_crawl.log
 
 
+@pytest.mark.slow
 def test_author_removed_trips_field_coverage(tmp_path: Path) -> None:
     snapshot = copy_snapshot(tmp_path)
     for _, path in article_pages(snapshot):  # the author exists only in JSON-LD
@@ -66,6 +66,7 @@ def test_author_removed_trips_field_coverage(tmp_path: Path) -> None:
     assert "field coverage below threshold: author 0% < 65%" in result.stderr
 
 
+@pytest.mark.slow
 def test_500s_trip_the_error_share(tmp_path: Path) -> None:
     snapshot = copy_snapshot(tmp_path)
     for url, _ in article_pages(snapshot):
@@ -78,6 +79,7 @@ def test_500s_trip_the_error_share(tmp_path: Path) -> None:
     assert re.search(r"\d+ of \d+ responses were 4xx/5xx", result.stderr)
 
 
+@pytest.mark.slow
 def test_listings_without_cards_trip_the_listing_monitor(tmp_path: Path) -> None:
     snapshot = copy_snapshot(tmp_path)
     for _, path in iter_snapshot(snapshot):
@@ -90,6 +92,7 @@ def test_listings_without_cards_trip_the_listing_monitor(tmp_path: Path) -> None
     assert "listing pages gave no cards in: en" in result.stderr
 
 
+@pytest.mark.slow
 def test_no_new_articles_over_the_window_trips_its_monitor(tmp_path: Path) -> None:
     snapshot = copy_snapshot(tmp_path)
     for _, path in article_pages(snapshot):
@@ -100,6 +103,7 @@ def test_no_new_articles_over_the_window_trips_its_monitor(tmp_path: Path) -> No
     assert "no new article in the 1 day, 0:00:00 before" in result.stderr
 
 
+@pytest.mark.slow
 def test_an_early_close_trips_the_finish_reason(tmp_path: Path) -> None:
     result = crawl(tmp_path / "data", SNAPSHOT, "since=2000-01-01", "-s CLOSESPIDER_PAGECOUNT=5")
     run = last_run(tmp_path / "data")

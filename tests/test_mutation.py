@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from crawling import SNAPSHOT, crawl, last_run, read_jsonl
+from crawling import SNAPSHOT, Crawled, crawl, last_run, read_jsonl
 
 from fixtures.generator.mutate import MUTATIONS, mutate_page, mutate_snapshot
 from fixtures.generator.robustness import FIXTURES, THRESHOLD, VISIBLE_ONLY, Score, goldens, score, table
@@ -16,6 +16,7 @@ SEEDS = ("1", "2", "3")
 CLASS = re.compile(r'class="([^"]*)"')
 
 
+# Parses every snapshot page under every mutation: seconds of CPU, so outside `make check` (docs/testing.md).
 @pytest.fixture(scope="module")
 def scores() -> dict[str, Score]:
     result = score(SEEDS)
@@ -24,6 +25,7 @@ def scores() -> dict[str, Score]:
     return result
 
 
+@pytest.mark.slow
 def test_every_field_with_more_than_one_source_survives_mutation(scores: dict[str, Score]) -> None:
     held = {name: entry for name, entry in scores.items() if name not in VISIBLE_ONLY}
     assert {name.split(".")[0] for name in held} == {"article"}
@@ -31,6 +33,7 @@ def test_every_field_with_more_than_one_source_survives_mutation(scores: dict[st
     assert not below
 
 
+@pytest.mark.slow
 def test_every_article_field_is_measured(scores: dict[str, Score]) -> None:
     from newscrawl.items import Article
 
@@ -62,15 +65,19 @@ def test_a_seed_gives_the_same_pages() -> None:
     assert mutate_page(html, "7", "https://report.az/x") != mutate_page(html, "8", "https://report.az/x")
 
 
-def test_a_crawl_of_a_mutated_snapshot_stores_the_same_articles(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_a_crawl_of_a_mutated_snapshot_stores_the_same_articles(
+    tmp_path: Path, snapshot_crawl: Crawled
+) -> None:
     """End to end: home-page navigation, listings, cards and articles all read from mutated markup."""
     mutate_snapshot(SNAPSHOT, tmp_path / "mutated", "11")
+    result = crawl(tmp_path / "mutated", tmp_path / "mutated", "since=2000-01-01")
+    assert result.returncode == 0, result.stderr[-3000:]
     runs = {}
-    for name, snapshot in (("plain", SNAPSHOT), ("mutated", tmp_path / "mutated")):
-        result = crawl(tmp_path / name, snapshot, "since=2000-01-01")
-        assert result.returncode == 0, result.stderr[-3000:]
-        articles = read_jsonl(tmp_path / name / "articles.jsonl")
+    # The plain snapshot's replay is the one other tests share.
+    for name, data in (("plain", snapshot_crawl.data), ("mutated", tmp_path / "mutated")):
+        articles = read_jsonl(data / "articles.jsonl")
         runs[name] = {a["url"]: {k: v for k, v in a.items() if k != "fetched_at"} for a in articles}
-        assert last_run(tmp_path / name).stats["newscrawl/monitors/failed"] == 0
+        assert last_run(data).stats["newscrawl/monitors/failed"] == 0
     assert runs["mutated"] == runs["plain"]
     assert len(runs["plain"]) == 60

@@ -8,25 +8,24 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from crawling import Crawled
 
-from newscrawl.testing.crawls import crawl_command, read_jsonl, run_crawl
-from newscrawl.testing.sitesim import SiteSimulator
+from sitesim import SiteSimulator
+from sitesim.crawls import crawl_command, read_jsonl, run_crawl
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 SINCE = {"since": "2000-01-01"}
 
 
 @pytest.fixture(scope="module")
-def both_crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, str]]:
-    """The snapshot replayed, and the simulator serving the snapshot's stories crawled through the origin."""
-    import subprocess
-
-    replayed, served = tmp_path_factory.mktemp("replay"), tmp_path_factory.mktemp("origin")
-    command, env = crawl_command(replayed, "", SINCE, {})
-    env["NEWSCRAWL_REPLAY"] = str(ROOT / "fixtures" / "snapshot")
-    del env["NEWSCRAWL_ORIGIN"]
-    replay = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert replay.returncode == 0, replay.stderr[-3000:]
+def both_crawls(
+    tmp_path_factory: pytest.TempPathFactory, snapshot_crawl: Crawled
+) -> Iterator[tuple[Path, Path, str]]:
+    """The snapshot replayed (the replay other tests share), and the simulator serving the snapshot's
+    stories crawled through the origin."""
+    replayed, served = snapshot_crawl.data, tmp_path_factory.mktemp("origin")
     with SiteSimulator(stories="snapshot") as sim:
         result = run_crawl(served, sim.url, SINCE)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -38,6 +37,7 @@ def _without(items: list[dict[str, object]], field: str) -> list[dict[str, objec
     return sorted(rows, key=lambda row: (str(row["url"]), str(row.get("listing", ""))))
 
 
+@pytest.mark.sitesim
 def test_articles_through_the_origin_equal_the_replay_apart_from_fetched_at(
     both_crawls: tuple[Path, Path, str],
 ) -> None:
@@ -49,12 +49,14 @@ def test_articles_through_the_origin_equal_the_replay_apart_from_fetched_at(
     assert [ours[url] for url in sorted(both)] == [theirs[url] for url in sorted(both)]
 
 
+@pytest.mark.sitesim
 def test_both_crawls_store_every_article_of_the_snapshot(both_crawls: tuple[Path, Path, str]) -> None:
     replayed, served = both_crawls[:2]
     for data in (replayed, served):
         assert len({row["url"] for row in read_jsonl(data / "articles.jsonl")}) == 60
 
 
+@pytest.mark.sitesim
 def test_feed_entries_through_the_origin_equal_the_replay_apart_from_seen_at(
     both_crawls: tuple[Path, Path, str],
 ) -> None:
@@ -63,6 +65,7 @@ def test_feed_entries_through_the_origin_equal_the_replay_apart_from_seen_at(
     assert ours == _without(read_jsonl(replayed / "feed_entries.jsonl"), "seen_at")
 
 
+@pytest.mark.sitesim
 def test_the_store_and_log_name_report_az_never_the_origin(both_crawls: tuple[Path, Path, str]) -> None:
     _, served, log = both_crawls
     with closing(sqlite3.connect(served / "newscrawl.sqlite3")) as db:
@@ -75,6 +78,7 @@ def test_the_store_and_log_name_report_az_never_the_origin(both_crawls: tuple[Pa
     assert "Traceback" not in log
 
 
+@pytest.mark.sitesim
 def test_redirects_from_the_origin_are_mapped_back_to_report_az(tmp_path: Path) -> None:
     # Every slash-less article URL answers 301 to its slash form, with an absolute Location at the origin.
     with SiteSimulator(articles=100, seed=4, faults=["redirect=1.0:articles"]) as sim:

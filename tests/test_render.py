@@ -213,6 +213,7 @@ def test_check_splash_names_the_fix_when_splash_does_not_answer() -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["argument", "setting"])
 def test_splash_down_stops_the_crawl_at_start_with_one_sentence(tmp_path: Path, how: str) -> None:
     env = {"SPLASH_URL": f"http://127.0.0.1:{closed_port()}"}
@@ -232,6 +233,7 @@ def test_splash_down_stops_the_crawl_at_start_with_one_sentence(tmp_path: Path, 
     assert not (tmp_path / "articles.jsonl").exists()
 
 
+@pytest.mark.slow
 def test_a_bad_render_value_stops_with_one_sentence(tmp_path: Path) -> None:
     result = crawl(tmp_path, {}, "render=chrome")
     assert result.returncode != 0
@@ -268,6 +270,7 @@ def without_times(items: list[dict[str, object]]) -> list[dict[str, object]]:
     )  # type: ignore[return-value]
 
 
+@pytest.mark.slow
 def test_render_mode_replays_the_same_articles_and_entries(replayed: dict[str, Path]) -> None:
     for name in ("articles.jsonl", "feed_entries.jsonl"):
         plain = read_jsonl(replayed["plain"] / name)
@@ -283,6 +286,7 @@ def gone_and_stats(data: Path) -> tuple[list[str], dict[str, int]]:
     return gone, json.loads(stats)
 
 
+@pytest.mark.slow
 def test_render_mode_under_replay_keeps_real_urls_everywhere(replayed: dict[str, Path]) -> None:
     data = replayed["splash"]
     for name in ("articles.jsonl", "feed_entries.jsonl"):

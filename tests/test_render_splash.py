@@ -25,7 +25,9 @@ from scrapy.http import HtmlResponse
 from newscrawl.items import FeedEntry
 from newscrawl.parsing import parse_cards
 from newscrawl.replay import find_file, iter_snapshot, sidecar_path
-from newscrawl.testing.sitesim import SiteSimulator
+from sitesim import SiteSimulator
+
+pytestmark = [pytest.mark.splash, pytest.mark.sitesim]
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "fixtures" / "snapshot"

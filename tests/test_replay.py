@@ -361,6 +361,7 @@ def _crawl(
     return result, output
 
 
+@pytest.mark.slow
 def test_record_then_replay_answers_the_same(site: str, tmp_path: Path) -> None:
     probes: list[tuple[str, str, dict[str, object]]] = [
         ("html", f"{site}/en/finance", {}),
@@ -431,6 +432,7 @@ def test_record_then_replay_answers_the_same(site: str, tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.slow
 def test_a_bad_replay_directory_stops_the_crawl_in_one_sentence(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-snapshot"
     result, output = _crawl(
@@ -444,6 +446,7 @@ def test_a_bad_replay_directory_stops_the_crawl_in_one_sentence(tmp_path: Path) 
     assert "Spider opened" not in output
 
 
+@pytest.mark.slow
 def test_replay_and_record_together_are_refused(tmp_path: Path) -> None:
     result, output = _crawl(
         tmp_path,

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 from crawling import (
+    NO_DELAY,
     ROOT,
     SNAPSHOT,
     SNAPSHOT_NEXT,
+    Crawled,
     copy_snapshot,
     crawl,
     crawl_command,
@@ -30,14 +32,12 @@ from newscrawl.spiders.report_feed import ReportFeedSpider
 from newscrawl.store import Store
 
 
-@pytest.fixture(scope="module")
-def full_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("full")
-    result = crawl(data, SNAPSHOT, "since=2000-01-01")
-    assert result.returncode == 0, result.stderr[-3000:]
-    return data
+@pytest.fixture
+def full_run(snapshot_crawl: Crawled) -> Path:
+    return snapshot_crawl.data
 
 
+@pytest.mark.slow
 def test_every_article_exactly_once(full_run: Path) -> None:
     articles, _ = snapshot_pages(SNAPSHOT)
     urls = [item["url"] for item in read_jsonl(full_run / "articles.jsonl")]
@@ -45,6 +45,7 @@ def test_every_article_exactly_once(full_run: Path) -> None:
     assert set(urls) == articles
 
 
+@pytest.mark.slow
 def test_every_card_is_a_feed_entry(full_run: Path) -> None:
     _, cards = snapshot_pages(SNAPSHOT)
     entries = read_jsonl(full_run / "feed_entries.jsonl")
@@ -53,6 +54,7 @@ def test_every_card_is_a_feed_entry(full_run: Path) -> None:
     assert len(keys) == len(set(keys))
 
 
+@pytest.mark.slow
 def test_missing_pages_survived_and_counted(full_run: Path) -> None:
     missing = set(manifest(SNAPSHOT)["missing"])
     run = last_run(full_run)
@@ -65,9 +67,9 @@ def test_missing_pages_survived_and_counted(full_run: Path) -> None:
     assert not any(key.startswith("spider_exceptions") for key in stats)
 
 
-def test_incremental_runs_fetch_only_new_and_changed(tmp_path: Path) -> None:
-    first = crawl(tmp_path, SNAPSHOT, "since=2000-01-01")
-    assert first.returncode == 0, first.stderr[-3000:]
+@pytest.mark.slow
+def test_incremental_runs_fetch_only_new_and_changed(tmp_path: Path, snapshot_crawl: Crawled) -> None:
+    snapshot_crawl.copy_to(tmp_path)  # the first run: the whole snapshot
     articles_before = len(read_jsonl(tmp_path / "articles.jsonl"))
 
     second = crawl(tmp_path, SNAPSHOT_NEXT)
@@ -86,6 +88,7 @@ def test_incremental_runs_fetch_only_new_and_changed(tmp_path: Path) -> None:
     assert stats["newscrawl/feed_entries"] > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("argument", "message"),
     [
@@ -114,6 +117,7 @@ def test_arguments_defaults_and_scrapyd_extras() -> None:
         Arguments.parse(lang="en", categories="drugie-strany")
 
 
+@pytest.mark.slow
 def test_a_burst_of_403_closes_the_spider_as_blocked(tmp_path: Path) -> None:
     snapshot = copy_snapshot(tmp_path, {SITE[lang].home_url: 403 for lang in LANGUAGES})
     result = crawl(tmp_path, snapshot, "-s NEWSCRAWL_BLOCKED_THRESHOLD=3")
@@ -123,9 +127,11 @@ def test_a_burst_of_403_closes_the_spider_as_blocked(tmp_path: Path) -> None:
     assert "newscrawl/articles/requested" not in last_run(tmp_path).stats
 
 
+@pytest.mark.slow
 def test_an_unreachable_site_ends_with_one_sentence(tmp_path: Path) -> None:
-    # No replay: every request goes through a proxy on a closed loopback port, refused at once.
-    command, env = crawl_command(tmp_path, SNAPSHOT, "-s RETRY_TIMES=0")
+    # No replay: every request goes through a proxy on a closed loopback port, refused at once. No
+    # politeness delay: the refused requests still queued when the spider closes would each wait for it.
+    command, env = crawl_command(tmp_path, SNAPSHOT, "-s RETRY_TIMES=0", *NO_DELAY)
     env = {k: v for k, v in env.items() if k != "NEWSCRAWL_REPLAY"}
     env["https_proxy"] = env["http_proxy"] = "http://127.0.0.1:9"
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
@@ -135,6 +141,7 @@ def test_an_unreachable_site_ends_with_one_sentence(tmp_path: Path) -> None:
     assert last_run(tmp_path).finish_reason == "unreachable"
 
 
+@pytest.mark.slow
 def test_a_locked_store_stops_the_run_at_start(tmp_path: Path) -> None:
     Store.open(tmp_path / "newscrawl.sqlite3").close()
     with closing(sqlite3.connect(tmp_path / "newscrawl.sqlite3", isolation_level=None)) as other:
@@ -146,6 +153,7 @@ def test_a_locked_store_stops_the_run_at_start(tmp_path: Path) -> None:
     assert not (tmp_path / "articles.jsonl").exists()
 
 
+@pytest.mark.slow
 def test_scrapy_check_runs_the_callbacks_contracts_on_the_snapshot(tmp_path: Path) -> None:
     command, env = crawl_command(tmp_path, SNAPSHOT)
     command[3:] = ["check", "report_feed"]
@@ -161,6 +169,7 @@ def test_scrapy_check_runs_the_callbacks_contracts_on_the_snapshot(tmp_path: Pat
         store.close()
 
 
+@pytest.mark.slow
 def test_scrapy_parse_shows_an_article_from_a_bare_url(tmp_path: Path) -> None:
     command, env = crawl_command(tmp_path, SNAPSHOT)
     url = "https://report.az/en/other-countries/s-korean-ministers-head-to-washington-to-discuss-bilateral-trade"

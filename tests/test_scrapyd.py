@@ -224,6 +224,7 @@ def error_lines(log: str) -> list[str]:
 # -- 1. packaging and deployment -------------------------------------------------------------------------
 
 
+@pytest.mark.scrapyd
 def test_deploy_with_scrapyd_deploy(scrapyd: Server, deployed: subprocess.CompletedProcess[str]) -> None:
     assert deployed.returncode == 0, deployed.stderr
     assert json.loads(deployed.stdout)["status"] == "ok"
@@ -244,6 +245,7 @@ def test_deploy_with_scrapyd_deploy(scrapyd: Server, deployed: subprocess.Comple
     assert "report_feed" in spiders.stdout
 
 
+@pytest.mark.scrapyd
 def test_jobs_import_newscrawl_from_the_egg(
     scrapyd: Server, deployed: subprocess.CompletedProcess[str]
 ) -> None:
@@ -282,6 +284,7 @@ def egg(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.scrapyd
 def test_the_egg_carries_every_file_of_the_package(egg: Path) -> None:
     package = {
         path.relative_to(ROOT).as_posix()
@@ -295,6 +298,44 @@ def test_the_egg_carries_every_file_of_the_package(egg: Path) -> None:
     with zipfile.ZipFile(egg) as archive:
         entry_points.read_string(archive.read("EGG-INFO/entry_points.txt").decode())
     assert entry_points["scrapy"]["settings"] == "newscrawl.settings"
+
+
+# Run in an isolated interpreter (-I: no PYTHONPATH, no working directory, no user site) that sees the
+# egg first and then the virtualenv's site-packages, where the project's dependencies live.
+IMPORT_EVERY_MODULE = """
+import importlib, sys, zipfile
+egg = sys.argv[1]
+sys.path.insert(0, egg)
+names = sorted(
+    name[: -len(".py")].replace("/", ".").removesuffix(".__init__")
+    for name in zipfile.ZipFile(egg).namelist()
+    if name.endswith(".py")
+)
+for name in names:
+    module = importlib.import_module(name)
+    assert module.__file__ and module.__file__.startswith(egg), (name, module.__file__)
+    print(name)
+"""
+
+
+@pytest.mark.scrapyd
+def test_every_module_of_the_egg_imports_from_the_egg_alone(egg: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(egg) as archive:
+        top = {name.split("/", 1)[0] for name in archive.namelist()}
+    # Only the crawler: no site simulator, no fixtures generator, no tests.
+    assert top == {"newscrawl", "EGG-INFO"}
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", IMPORT_EVERY_MODULE, str(egg)],
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    imported = result.stdout.split()
+    assert "newscrawl.settings" in imported and "newscrawl.spiders.report_feed" in imported
+    assert not [name for name in imported if not name.startswith("newscrawl")]
 
 
 def test_deploy_files_run_the_same_command() -> None:
@@ -319,6 +360,7 @@ def test_deploy_files_run_the_same_command() -> None:
 # -- 2. and 3. scheduled runs ------------------------------------------------------------------------------
 
 
+@pytest.mark.scrapyd
 def test_a_scheduled_run_stores_every_article(scrapyd: Server, first_job: str) -> None:
     articles, cards = snapshot_pages(SNAPSHOT)
     # No NEWSCRAWL_DATA_DIR anywhere: the default data dir, relative to Scrapyd's working directory.
@@ -336,6 +378,7 @@ def test_a_scheduled_run_stores_every_article(scrapyd: Server, first_job: str) -
     assert error_lines(log) == []
 
 
+@pytest.mark.scrapyd
 def test_a_second_run_requests_nothing(scrapyd: Server, first_job: str) -> None:
     store = scrapyd.home / "data" / "newscrawl.sqlite3"
     job = scheduled_job(scrapyd.schedule("-s", f"NEWSCRAWL_REPLAY={SNAPSHOT}", "-a", "since=2000-01-01"))
@@ -366,6 +409,7 @@ def test_a_second_run_requests_nothing(scrapyd: Server, first_job: str) -> None:
     assert [row.split()[3] for row in rows] == ["finished", "finished"]
 
 
+@pytest.mark.scrapyd
 def test_without_items_dir_a_job_appends_to_the_projects_json_lines(
     tmp_path_factory: pytest.TempPathFactory, egg: Path
 ) -> None:
@@ -396,6 +440,7 @@ def test_without_items_dir_a_job_appends_to_the_projects_json_lines(
 # -- 4. no overlap ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.scrapyd
 def test_a_run_is_skipped_while_one_is_running(
     scrapyd: Server, deployed: subprocess.CompletedProcess[str]
 ) -> None:
@@ -448,6 +493,7 @@ def test_a_run_is_skipped_while_one_is_running(
 # -- 5. an argument error ---------------------------------------------------------------------------------
 
 
+@pytest.mark.scrapyd
 def test_an_argument_error_is_in_the_jobs_log(
     scrapyd: Server, deployed: subprocess.CompletedProcess[str]
 ) -> None:
@@ -466,6 +512,7 @@ def test_an_argument_error_is_in_the_jobs_log(
     assert not scrapyd.items(job).exists()
 
 
+@pytest.mark.scrapyd
 def test_the_schedule_command_refuses_wrong_credentials(scrapyd: Server) -> None:
     result = scrapyd.schedule(password="wrong")
     assert result.returncode == 1
@@ -477,6 +524,7 @@ def test_the_schedule_command_refuses_wrong_credentials(scrapyd: Server) -> None
 # -- 6. cancel, then a normal run ------------------------------------------------------------------------
 
 
+@pytest.mark.scrapyd
 def test_cancelled_then_a_normal_run_loses_nothing(
     scrapyd: Server, deployed: subprocess.CompletedProcess[str]
 ) -> None:

@@ -17,8 +17,8 @@ from itemadapter import ItemAdapter
 from parsel import Selector
 
 from newscrawl.replay import iter_snapshot
-from newscrawl.testing.sitesim import SimulatorError, SiteSimulator
-from newscrawl.testing.sitesim.faults import FAULT_KINDS, Fault, FaultPlan
+from sitesim import SimulatorError, SiteSimulator
+from sitesim.faults import FAULT_KINDS, Fault, FaultPlan
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -63,6 +63,7 @@ def _article_paths(sim: SiteSimulator, lang: str = "en", pages: int = 3) -> list
 # -- the snapshot's stories --------------------------------------------------------------------------
 
 
+@pytest.mark.sitesim
 @pytest.mark.parametrize("name", ["snapshot", "snapshot-next"])
 def test_story_mode_serves_the_committed_snapshot_byte_for_byte(name: str) -> None:
     with SiteSimulator(stories=name) as sim:
@@ -73,6 +74,7 @@ def test_story_mode_serves_the_committed_snapshot_byte_for_byte(name: str) -> No
             assert (status, body) == (200, path.read_bytes()), url
 
 
+@pytest.mark.sitesim
 def test_story_mode_answers_404_for_the_deliberately_missing_pages(stories_sim: SiteSimulator) -> None:
     missing = json.loads((FIXTURES / "snapshot" / "SNAPSHOT.json").read_text())["missing"]
     assert missing
@@ -81,6 +83,7 @@ def test_story_mode_answers_404_for_the_deliberately_missing_pages(stories_sim: 
     assert stories_sim.get("/en/no-such-section/at-all")[0] == 404
 
 
+@pytest.mark.sitesim
 def test_story_mode_moves_to_snapshot_next_on_advance() -> None:
     with SiteSimulator(stories="snapshot") as sim:
         sim.advance()
@@ -91,6 +94,7 @@ def test_story_mode_moves_to_snapshot_next_on_advance() -> None:
 # -- a generated site --------------------------------------------------------------------------------
 
 
+@pytest.mark.sitesim
 def test_same_seed_same_site_other_seed_other_site(generated: SiteSimulator) -> None:
     paths = ["/", "/en/", "/ru/latest-news", "/en/finance", *_article_paths(generated)[:25]]
     with SiteSimulator(articles=300, seed=7) as twin, SiteSimulator(articles=300, seed=8) as other:
@@ -98,6 +102,7 @@ def test_same_seed_same_site_other_seed_other_site(generated: SiteSimulator) -> 
         assert other.get("/en/latest-news") != generated.get("/en/latest-news")
 
 
+@pytest.mark.sitesim
 def test_generated_site_has_every_article_once_across_the_listing_chain(generated: SiteSimulator) -> None:
     state = generated.state()
     assert state["articles"] == 300
@@ -113,6 +118,7 @@ def test_generated_site_has_every_article_once_across_the_listing_chain(generate
         assert page.css(".news-detail__desc p")
 
 
+@pytest.mark.sitesim
 def test_control_endpoint_adds_articles_and_corrects_headlines() -> None:
     with SiteSimulator(articles=200, seed=3) as sim:
         before = sim.state()
@@ -135,6 +141,7 @@ def test_control_endpoint_adds_articles_and_corrects_headlines() -> None:
                 assert restarted.get(_path(url)) == sim.get(_path(url))
 
 
+@pytest.mark.sitesim
 def test_heavy_pages_weigh_100_to_300_kb_and_parse_the_same() -> None:
     from scrapy.http import HtmlResponse
 
@@ -161,6 +168,7 @@ def test_heavy_pages_weigh_100_to_300_kb_and_parse_the_same() -> None:
                 assert articles[0] == articles[1]
 
 
+@pytest.mark.sitesim
 def test_js_listing_has_no_cards_in_html_but_their_data_in_a_script(generated: SiteSimulator) -> None:
     plain = Selector(text=generated.get("/en/latest-news")[1].decode())
     scripted = Selector(text=generated.get("/_js/en/latest-news")[1].decode())
@@ -190,6 +198,7 @@ def test_js_listing_has_no_cards_in_html_but_their_data_in_a_script(generated: S
     )
 
 
+@pytest.mark.sitesim
 def test_bad_options_stop_the_simulator_with_one_sentence() -> None:
     with pytest.raises(SimulatorError, match=r"--articles must be from 100 to 100,000 \(got 5\)"):
         SiteSimulator(articles=5).start()
@@ -230,6 +239,7 @@ def _observe(port: int, path: str) -> str:
         connection.close()
 
 
+@pytest.mark.sitesim
 def test_every_fault_occurs_where_the_seed_puts_it_at_its_rate() -> None:
     faults = [f"{kind}={RATE}" for kind in FAULT_KINDS]
     options = {"hang_seconds": HANG, "slow_seconds": SLOW, "fault_seed": 11}
@@ -266,6 +276,7 @@ def _cut_equal(expected: list[str], seen: list[str]) -> bool:
     )
 
 
+@pytest.mark.sitesim
 def test_faults_are_scoped_and_robots_is_never_faulted() -> None:
     with SiteSimulator(articles=100, seed=1, faults=["5xx=1.0:articles"]) as sim:
         assert sim.get("/robots.txt")[0] == 200
@@ -274,6 +285,7 @@ def test_faults_are_scoped_and_robots_is_never_faulted() -> None:
         assert sim.get(article)[0] in (500, 502, 503, 504)
 
 
+@pytest.mark.sitesim
 def test_a_hang_is_cut_when_the_client_leaves() -> None:
     with SiteSimulator(articles=100, seed=1, faults=["hang=1.0:listings"], hang_seconds=HANG) as sim:
         port = urlsplit(sim.url).port

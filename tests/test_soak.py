@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.testing.crawls import read_jsonl
-from newscrawl.testing.sitesim import SiteSimulator
-from newscrawl.testing.soak import Season, clock_after, crawl, judge, play
+from sitesim import SiteSimulator
+from sitesim.crawls import read_jsonl
+from sitesim.soak import Season, clock_after, crawl, judge, play
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.sitesim
 
 ARTICLES = 300
 

@@ -2,7 +2,7 @@
 
 From the command line (prints its URL first)::
 
-    python -m newscrawl.testing.sitesim --articles 10000 --seed 1 --port 0
+    python -m sitesim --articles 10000 --seed 1 --port 0
 
 From Python (a subprocess on a free port of 127.0.0.1, stopped on exit)::
 
@@ -30,7 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class SimulatorError(RuntimeError):
@@ -38,14 +38,14 @@ class SimulatorError(RuntimeError):
 
 
 class SiteSimulator:
-    """``python -m newscrawl.testing.sitesim`` in a subprocess, with its options as keywords.
+    """``python -m sitesim`` in a subprocess, with its options as keywords.
 
     Keywords are the command line's options with dashes as underscores (``articles=10000``,
     ``weight="heavy"``, ``js_listings=True``); ``faults`` is a list of ``KIND=RATE[:SCOPE]``.
     """
 
     def __init__(self, faults: list[str] | tuple[str, ...] = (), **options: Any) -> None:
-        self.argv = [sys.executable, "-m", "newscrawl.testing.sitesim", "--port", "0", "--exit-with-parent"]
+        self.argv = [sys.executable, "-m", "sitesim", "--port", "0", "--exit-with-parent"]
         for name, value in options.items():
             flag = "--" + name.replace("_", "-")
             if value is True:

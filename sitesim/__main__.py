@@ -1,4 +1,4 @@
-"""``python -m newscrawl.testing.sitesim --articles 10000 --seed 1 --port 0``: serve a simulated report.az.
+"""``python -m sitesim --articles 10000 --seed 1 --port 0``: serve a simulated report.az.
 
 Prints the URL it listens on (``http://127.0.0.1:PORT``) as its first line, then serves until SIGTERM or
 Ctrl-C. Crawl it with ``NEWSCRAWL_ORIGIN=<that URL>``.

@@ -20,7 +20,7 @@ class OptionsError(ValueError):
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m newscrawl.testing.sitesim",
+        prog="python -m sitesim",
         description="Serve a simulated report.az on loopback; prints its URL first.",
     )
     p.add_argument("--articles", type=int, default=1000, help="articles on the site, 100 to 100,000")

@@ -27,8 +27,8 @@ from typing import Any
 
 from newscrawl.dates import BAKU
 from newscrawl.store import content_hash
-from newscrawl.testing.crawls import ROOT, crawl_command, read_jsonl
-from newscrawl.testing.sitesim import SiteSimulator
+from sitesim import SiteSimulator
+from sitesim.crawls import ROOT, crawl_command, read_jsonl
 
 # What a faulty run meets: each faulty run draws two or three of these.
 FAULT_MIX = (

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 # No delay, no AutoThrottle and 16 requests at a time: the simulator on loopback is the only server.
 FAST: dict[str, str] = {
