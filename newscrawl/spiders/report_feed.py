@@ -442,6 +442,11 @@ class ReportFeedSpider(scrapy.Spider):
             return
         reason, _ = failure_reason(failure)
         self.ledger.listing_failed(reason)
+        if reason == "blocked":
+            # A 403/429 on the home page: more requests to that edition would only press a site that is
+            # refusing the crawler. Its listings are not walked, so the window keeps them for later.
+            logger.warning("Home page %s failed (blocked); the edition is not walked", page_url(request))
+            return
         logger.warning(
             "Home page %s failed (%s); walking the edition's listings from the site model",
             page_url(request),
