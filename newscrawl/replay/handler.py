@@ -24,6 +24,19 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+_INDEXES: dict[Path, WarcIndex] = {}
+
+
+def _index(root: Path) -> WarcIndex:
+    """The index of an archive, one per process (http and https have a handler each)."""
+    key = root.resolve()
+    if key not in _INDEXES:
+        index = _INDEXES[key] = WarcIndex(root)
+        if torn := index.torn():
+            logger.warning("%d torn WARC record(s) in %s are skipped", torn, root)
+    return _INDEXES[key]
+
+
 class ReplayDownloadHandler:
     """Answers http(s) requests from the NEWSCRAWL_REPLAY directory (``ReplayAddon`` wires it)."""
 
@@ -33,10 +46,9 @@ class ReplayDownloadHandler:
         self._stats = crawler.stats
         self._root = root
         # WARC files instead of a snapshot: answered from the index of their latest responses.
-        self._warc = WarcIndex(root) if is_warc_source(root) else None
-        if self._warc is not None and (torn := self._warc.torn()):
-            logger.warning("%d torn WARC record(s) in %s were skipped", torn, root)
-            self._inc("newscrawl/replay/warc_torn", torn)
+        self._warc = _index(root) if is_warc_source(root) else None
+        if self._warc is not None and (torn := self._warc.torn()) and self._stats is not None:
+            self._stats.set_value("newscrawl/replay/warc_torn", torn)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -108,10 +120,6 @@ class ReplayDownloadHandler:
             )
         respcls = responsetypes.from_args(headers=headers, url=url, body=body)
         return respcls(url=url, status=status, headers=headers, body=body, flags=["replay"])
-
-    def close(self) -> None:
-        if self._warc is not None:
-            self._warc.close()
 
     def _inc(self, key: str, value: int = 1) -> None:
         if self._stats is not None:

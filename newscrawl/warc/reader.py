@@ -112,8 +112,8 @@ def iter_records(
             iterator = ArchiveIterator(handle, no_record_parse=True, arc2warc=False)
             try:
                 for raw in iterator:
-                    offset = iterator.get_record_offset()
                     block = raw.raw_stream.read()
+                    offset = iterator.get_record_offset()
                     expected = int(raw.rec_headers.get_header("Content-Length") or -1)
                     if len(block) != expected:
                         raise EOFError(f"{len(block)} of {expected} bytes")
@@ -173,9 +173,12 @@ _SCHEMA = (
 )
 
 
+INDEX_VERSION = 1  # raise when the index's tables or what goes into them change
+
+
 def index_path(source: Path) -> Path:
     """Where the index of ``source`` is cached: a per-user temporary directory, one file per archive."""
-    key = hashlib.sha1(str(source.resolve()).encode()).hexdigest()[:16]
+    key = hashlib.sha1(f"{INDEX_VERSION}:{source.resolve()}".encode()).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / f"newscrawl-warc-index-{os.getuid()}" / f"{key}.sqlite3"
 
 
