@@ -6,6 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 from newscrawl.exceptions import ReplaySettingsError
+from newscrawl.warc.writer import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -26,7 +27,7 @@ def check_settings(settings: BaseSettings) -> None:
     if not directory:
         return
     try:
-        max_bytes = settings.getint("NEWSCRAWL_WARC_MAX_BYTES")
+        max_bytes = settings.getint("NEWSCRAWL_WARC_MAX_BYTES", DEFAULT_MAX_BYTES)
     except ValueError:
         max_bytes = 0
     if max_bytes < 1:
