@@ -36,7 +36,9 @@ NEWSCRAWL_RECORD = os.environ.get("NEWSCRAWL_RECORD", "")
 # files rotated past NEWSCRAWL_WARC_MAX_BYTES. Empty by default: no archive. NEWSCRAWL_REPLAY also takes
 # such a directory (or one .warc.gz file) and replays from it.
 NEWSCRAWL_WARC = os.environ.get("NEWSCRAWL_WARC", "")
-NEWSCRAWL_WARC_MAX_BYTES = int(os.environ.get("NEWSCRAWL_WARC_MAX_BYTES") or 1024**3)  # 1 GiB
+# Both checked when the crawl starts (newscrawl.warc.WarcAddon): a bad value stops it with one sentence.
+NEWSCRAWL_WARC_MAX_BYTES = os.environ.get("NEWSCRAWL_WARC_MAX_BYTES") or str(1024**3)  # 1 GiB
+NEWSCRAWL_WARC_GZIP_LEVEL = os.environ.get("NEWSCRAWL_WARC_GZIP_LEVEL") or "1"  # zlib 1 (fast) .. 9
 ADDONS = {
     "newscrawl.addon.NewscrawlAddon": 0,
     # Under replay, drops the delay and raises concurrency: nothing is fetched from the live site.

@@ -556,3 +556,8 @@ def test_iterating_files_is_in_name_order(tmp_path: Path) -> None:
         "newscrawl-1-1-00001.warc.gz",
         "newscrawl-2-1-00001.warc.gz",
     ]
+
+
+def test_a_bad_gzip_level_stops_with_one_sentence(tmp_path: Path) -> None:
+    with pytest.raises(ReplaySettingsError, match=r"^NEWSCRAWL_WARC_GZIP_LEVEL must be a zlib level"):
+        check_settings(Settings({"NEWSCRAWL_WARC": str(tmp_path), "NEWSCRAWL_WARC_GZIP_LEVEL": "fast"}))

@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 from newscrawl.exceptions import ReplaySettingsError
-from newscrawl.warc.writer import DEFAULT_MAX_BYTES
+from newscrawl.warc.writer import DEFAULT_GZIP_LEVEL, DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -34,6 +34,15 @@ def check_settings(settings: BaseSettings) -> None:
         raise ReplaySettingsError(
             f"NEWSCRAWL_WARC_MAX_BYTES must be a positive number of bytes "
             f"(got {settings.get('NEWSCRAWL_WARC_MAX_BYTES')!r}), e.g. 1073741824 for 1 GiB."
+        )
+    try:
+        level = settings.getint("NEWSCRAWL_WARC_GZIP_LEVEL", DEFAULT_GZIP_LEVEL)
+    except ValueError:
+        level = -1
+    if not 1 <= level <= 9:
+        raise ReplaySettingsError(
+            f"NEWSCRAWL_WARC_GZIP_LEVEL must be a zlib level from 1 to 9 "
+            f"(got {settings.get('NEWSCRAWL_WARC_GZIP_LEVEL')!r}), e.g. 1 (fastest) or 9 (smallest)."
         )
     try:
         os.makedirs(directory, exist_ok=True)

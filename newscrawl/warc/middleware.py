@@ -17,7 +17,7 @@ from scrapy.exceptions import NotConfigured
 
 from newscrawl.dates import crawl_clock
 from newscrawl.render import ENDPOINT, is_render, page_url, rendered_page
-from newscrawl.warc.writer import DEFAULT_MAX_BYTES, RunWriter
+from newscrawl.warc.writer import DEFAULT_GZIP_LEVEL, DEFAULT_MAX_BYTES, RunWriter
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -62,8 +62,11 @@ class WarcMiddleware:
     wires it at 950, nearer the downloader than RedirectMiddleware, RetryMiddleware and
     HttpCompressionMiddleware: redirects, every retried 5xx and bodies as received are archived)."""
 
-    def __init__(self, crawler: Crawler, directory: Path, max_bytes: int) -> None:
+    def __init__(
+        self, crawler: Crawler, directory: Path, max_bytes: int, gzip_level: int = DEFAULT_GZIP_LEVEL
+    ) -> None:
         self.crawler = crawler
+        self.gzip_level = gzip_level
         self.directory = directory
         self.max_bytes = max_bytes
         self.stats: StatsCollector | None = crawler.stats
@@ -76,7 +79,8 @@ class WarcMiddleware:
         if not directory:
             raise NotConfigured  # without a message: Scrapy would warn about it on every crawl
         max_bytes = crawler.settings.getint("NEWSCRAWL_WARC_MAX_BYTES", DEFAULT_MAX_BYTES)
-        middleware = cls(crawler, Path(directory), max_bytes)
+        level = crawler.settings.getint("NEWSCRAWL_WARC_GZIP_LEVEL", DEFAULT_GZIP_LEVEL)
+        middleware = cls(crawler, Path(directory), max_bytes, level)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
@@ -117,7 +121,9 @@ class WarcMiddleware:
 
     def archive(self, request: Request, response: Response, spider: Spider) -> None:
         if self.writer is None:
-            self.writer = RunWriter(self.directory, self.info(spider), self.max_bytes, self.started)
+            self.writer = RunWriter(
+                self.directory, self.info(spider), self.max_bytes, self.started, gzip_level=self.gzip_level
+            )
         moment = datetime.now(UTC)
         if is_render(request):
             page = rendered_page(request, response)
