@@ -445,12 +445,20 @@ def test_reextraction_after_a_parser_change_updates_exactly_the_affected_field(
     (name, source), *rest = parsing.ARTICLE_SOURCES["author"]
     changed = (name, lambda page: [value.upper() for value in source(page)])
     monkeypatch.setitem(parsing.ARTICLE_SOURCES, "author", (changed, *rest))
+    jsonl = tmp_path / "articles.jsonl"
+    shutil.copy(archived["data"] / "articles.jsonl", jsonl)
+    lines_before = read_jsonl(jsonl)
     store = Store.open(store_file)
     results: dict[str, str] = {}
     try:
         summary = reextract(
-            warc_files(archived["arc"]), store, progress=io.StringIO(), on_result=results.__setitem__
+            warc_files(archived["arc"]),
+            store,
+            progress=io.StringIO(),
+            on_result=results.__setitem__,
+            jsonl=jsonl,
         )
+        offset = store.feed_offset(str(jsonl.resolve()))
     finally:
         store.close()
     after = stored(tmp_path)
@@ -483,6 +491,17 @@ def test_reextraction_after_a_parser_change_updates_exactly_the_affected_field(
             }
         else:
             assert tuple(row.values()) == tuple(after[url]) == before[url]  # not rewritten at all
+    # Each new version is appended to the JSON Lines, as the crawl exports it, and committed with it.
+    lines = read_jsonl(jsonl)
+    assert lines[: len(lines_before)] == lines_before and offset == jsonl.stat().st_size
+    appended = {str(line["url"]): line for line in lines[len(lines_before) :]}
+    assert set(appended) == expected
+    old_lines = {str(line["url"]): line for line in lines_before}
+    for url, line in appended.items():
+        assert line["author"] == str(old_lines[url]["author"]).upper()
+        same = {k: v for k, v in line.items() if k not in ("author", "fetched_at")}
+        assert same == {k: v for k, v in old_lines[url].items() if k not in ("author", "fetched_at")}
+        assert list(line) == list(old_lines[url])  # the same fields in the same order
 
 
 @pytest.mark.slow
@@ -490,6 +509,9 @@ def test_the_reextract_command_counts_an_unchanged_archive(archived: dict[str, P
     store_file = tmp_path / "newscrawl.sqlite3"
     shutil.copy(archived["data"] / "newscrawl.sqlite3", store_file)
     before = stored(tmp_path)
+    jsonl = tmp_path / "articles.jsonl"
+    shutil.copy(archived["data"] / "articles.jsonl", jsonl)
+    lines = jsonl.read_bytes()
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
     result = subprocess.run(
         [
@@ -502,6 +524,8 @@ def test_the_reextract_command_counts_an_unchanged_archive(archived: dict[str, P
             str(store_file),
             "--jobs",
             "2",
+            "--jsonl",
+            str(jsonl),
         ],
         cwd=ROOT,
         env=env,
@@ -514,6 +538,7 @@ def test_the_reextract_command_counts_an_unchanged_archive(archived: dict[str, P
     assert "failed: 0" in result.stdout
     assert "reextract: 60/60 articles" in result.stderr  # progress
     assert stored(tmp_path) == before
+    assert jsonl.read_bytes() == lines
 
 
 def test_the_reextract_command_refuses_what_is_no_archive(tmp_path: Path) -> None:

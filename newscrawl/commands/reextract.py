@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
@@ -15,7 +16,7 @@ from newscrawl.addon import store_path
 from newscrawl.exceptions import StoreError
 from newscrawl.runlock import hold
 from newscrawl.store import Store
-from newscrawl.warc.reextract import reextract, sources
+from newscrawl.warc.reextract import articles_jsonl, reextract, sources
 
 if TYPE_CHECKING:
     import argparse
@@ -45,6 +46,14 @@ class Command(ScrapyCommand):
             default="1",
             help="parse in N processes (default 1; the store is written by one)",
         )
+        parser.add_argument(
+            "--jsonl",
+            metavar="PATH",
+            default=None,
+            help="append new versions to this articles JSON Lines file (default: the one the store keeps "
+            "offsets for, if any)",
+        )
+        parser.add_argument("--no-jsonl", action="store_true", help="write no JSON Lines, only the store")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if not args:
@@ -71,11 +80,12 @@ class Command(ScrapyCommand):
             print(f"scrapy reextract: error: {exc}", file=sys.stderr)
             self.exitcode = 1
             return
+        jsonl = None if opts.no_jsonl else (Path(opts.jsonl) if opts.jsonl else articles_jsonl(store))
         try:
-            summary = reextract(files, store, jobs=jobs)
+            summary = reextract(files, store, jobs=jobs, jsonl=jsonl)
         finally:
             store.close()
             os.close(lock)
-        print(f"reextract: {len(files)} WARC file(s) into {path}")
+        print(f"reextract: {len(files)} WARC file(s) into {path}" + (f" and {jsonl}" if jsonl else ""))
         for line in summary.lines():
             print(f"  {line}")

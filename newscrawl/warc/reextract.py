@@ -10,6 +10,9 @@ through the store's rules, without a request to anyone (``scrapy reextract``, do
   article whose content hash did not change is counted and not rewritten; a changed one becomes a new
   version (``version + 1``, the previous hash kept) with ``change_reason = 'reextracted'``, keeping the
   card it was stored for and its run; an article the store does not have yet is stored new.
+- Each new or changed version is also appended to the articles' JSON Lines the store keeps offsets for
+  (the ledger's commit order: the line first, then the commit that records the file's size), so the file
+  still holds every stored version once.
 """
 
 from __future__ import annotations
@@ -23,18 +26,24 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from itemadapter import ItemAdapter
+from scrapy.exporters import JsonLinesItemExporter
 from scrapy.http import Headers, Response
 
 from newscrawl.encoding import decoded
+from newscrawl.feeds import UnbufferedFile, cut_torn_tail
+from newscrawl.items import Article
 from newscrawl.parsing import parse_article
 from newscrawl.pipelines import missing_field
 from newscrawl.replay.record import decode_body
 from newscrawl.site import LANGUAGES, canonical_url, is_article_url, language_of
 from newscrawl.store import Card, Store, content_hash
 from newscrawl.warc.reader import ReadReport, iter_records, read_record, warc_files
+
+if TYPE_CHECKING:
+    from io import BytesIO
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +186,42 @@ def store_article(store: Store, fields: dict[str, Any]) -> str:
     return "changed"
 
 
+def articles_jsonl(store: Store) -> Path | None:
+    """The articles' JSON Lines file whose committed size the store records, when there is one."""
+    rows = store.connection.execute("SELECT path FROM feed_offsets WHERE path LIKE '%articles.jsonl'")
+    paths = [Path(str(row[0])) for row in rows]
+    return paths[0] if len(paths) == 1 else None
+
+
+class Lines:
+    """Appends article versions to a JSON Lines file, in the ledger's commit order."""
+
+    def __init__(self, path: Path, store: Store) -> None:
+        self.path = path.resolve()
+        self.store = store
+        torn = cut_torn_tail(self.path)
+        committed = store.feed_offset(str(self.path))
+        if committed is not None and self.path.is_file() and self.path.stat().st_size > committed:
+            # Lines past the committed size were written by a killed run: not in the store.
+            with open(self.path, "r+b") as handle:
+                handle.truncate(committed)
+        elif torn:
+            logger.warning("Cut a torn last line of %d bytes from %s", torn, self.path)
+        self.file = UnbufferedFile(self.path, "ab")
+        # As the crawl's feed exports it (FEED_EXPORT_ENCODING utf-8), one unbuffered write per line.
+        self.exporter = JsonLinesItemExporter(cast("BytesIO", self.file), encoding="utf-8")
+
+    def write(self, fields: dict[str, Any]) -> None:
+        self.exporter.export_item(Article(**fields))
+
+    def commit(self) -> None:
+        self.store.set_feed_offsets({str(self.path): self.path.stat().st_size}, None)
+        self.store.commit()
+
+    def close(self) -> None:
+        self.file.close()
+
+
 def reextract(
     files: list[Path],
     store: Store,
@@ -185,12 +230,36 @@ def reextract(
     progress: TextIO | None = sys.stderr,
     every: float = 2.0,
     on_result: Callable[[str, str], None] | None = None,
+    jsonl: Path | None = None,
 ) -> Summary:
-    """Parse every article page of ``files`` again and store what changed; returns the summary."""
+    """Parse every article page of ``files`` again and store what changed (appending new versions to
+    ``jsonl`` when given); returns the summary."""
     started = time.monotonic()
     summary = Summary()
     pages = article_pages(files, summary)
-    shown = started
+    lines = Lines(jsonl, store) if jsonl is not None else None
+    commit = lines.commit if lines is not None else store.commit
+    try:
+        _store_all(pages, store, summary, jobs, progress, every, on_result, lines)
+        commit()
+    finally:
+        if lines is not None:
+            lines.close()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _store_all(
+    pages: list[Page],
+    store: Store,
+    summary: Summary,
+    jobs: int,
+    progress: TextIO | None,
+    every: float,
+    on_result: Callable[[str, str], None] | None,
+    lines: Lines | None,
+) -> None:
+    shown = time.monotonic()
     for done, (page, fields, failure) in enumerate(_parsed(pages, jobs), start=1):
         summary.articles += 1
         if fields is None:
@@ -199,8 +268,10 @@ def reextract(
         else:
             result = store_article(store, fields)
             setattr(summary, result, getattr(summary, result) + 1)
+            if lines is not None and result != "unchanged":
+                lines.write(fields)
             if store.pending >= 100:
-                store.commit()
+                (lines.commit if lines is not None else store.commit)()
         if on_result is not None:
             on_result(page.url, result)
         now = time.monotonic()
@@ -212,6 +283,3 @@ def reextract(
                 file=progress,
                 flush=True,
             )
-    store.commit()
-    summary.seconds = time.monotonic() - started
-    return summary
