@@ -586,3 +586,35 @@ def test_iterating_files_is_in_name_order(tmp_path: Path) -> None:
 def test_a_bad_gzip_level_stops_with_one_sentence(tmp_path: Path) -> None:
     with pytest.raises(ReplaySettingsError, match=r"^NEWSCRAWL_WARC_GZIP_LEVEL must be a zlib level"):
         check_settings(Settings({"NEWSCRAWL_WARC": str(tmp_path), "NEWSCRAWL_WARC_GZIP_LEVEL": "fast"}))
+
+
+@pytest.mark.slow
+def test_a_crawl_of_the_origin_archives_report_az_urls_redirects_and_errors(tmp_path: Path) -> None:
+    from newscrawl.testing.crawls import run_crawl
+    from newscrawl.testing.sitesim import SiteSimulator
+
+    data, arc = tmp_path / "data", tmp_path / "arc"
+    faults = ["redirect=0.5:articles", "5xx=0.2:articles"]
+    with SiteSimulator(articles=100, seed=4, faults=faults) as sim:
+        result = run_crawl(data, sim.url, {"since": "2000-01-01", "lang": "en"}, {"NEWSCRAWL_WARC": str(arc)})
+        counts = sim.state()["counts"]
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert counts["faults/redirect"] and counts["faults/5xx"]
+    report = ReadReport()
+    records = list(iter_records(warc_files(arc), report))
+    assert not report.torn and not report.bad_digest
+    for record in records:
+        assert b"127.0.0.1" not in record.block, record.uri  # never the origin, in headers or bodies
+        assert record.type == "warcinfo" or record.uri.startswith("https://report.az/")
+    statuses = [r.http()[0].get_statuscode() for r in records if r.type == "response"]
+    assert len(statuses) == run_stats(data)["downloader/response_count"]
+    assert statuses.count("301") == counts["faults/redirect"]
+    assert sum(s.startswith("5") for s in statuses) == counts["faults/5xx"]
+    redirects = [r for r in records if r.type == "response" and r.block.startswith(b"HTTP/1.1 301")]
+    assert all(r.http()[0].get_header("Location").startswith("https://report.az/") for r in redirects)
+    # Replayed from the archive: each URL's latest response (the redirect, the 200 after a 5xx).
+    replayed = tmp_path / "replayed"
+    replayed.mkdir()
+    result = crawl(replayed, arc, SINCE, "lang=en")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert without_fetched_at(replayed) == without_fetched_at(data)
