@@ -25,7 +25,7 @@ import pytest
 from crawling import SNAPSHOT, crawl, read_jsonl
 from scrapy import Request, Spider
 from scrapy.exceptions import NotConfigured
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
@@ -618,3 +618,38 @@ def test_a_crawl_of_the_origin_archives_report_az_urls_redirects_and_errors(tmp_
     result = crawl(replayed, arc, SINCE, "lang=en")
     assert result.returncode == 0, result.stderr[-3000:]
     assert without_fetched_at(replayed) == without_fetched_at(data)
+
+
+def test_a_gzipped_page_is_archived_as_received_and_reextracted_decoded(tmp_path: Path) -> None:
+    import gzip
+
+    from newscrawl.replay import iter_snapshot
+    from newscrawl.site import is_article_url
+
+    url, path = next((u, p) for u, p in iter_snapshot(SNAPSHOT) if is_article_url(u) and p.suffix == ".html")
+    page = path.read_bytes()
+    writer = RunWriter(tmp_path / "arc", {"software": "newscrawl/test"})
+    headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")]
+    writer.exchange(
+        url,
+        datetime.now(UTC),
+        ("GET", [("Host", "report.az")], b""),
+        (200, "OK", headers, gzip.compress(page)),
+    )
+    writer.close()
+    index = WarcIndex(tmp_path / "arc", db=tmp_path / "index.sqlite3")
+    try:
+        record = index.latest(url)
+        assert record is not None
+        http, body = record.http()
+        assert http.get_header("Content-Encoding") == "gzip" and gzip.decompress(body) == page
+    finally:
+        index.close()
+    store = Store.open(tmp_path / "s.sqlite3")
+    try:
+        summary = reextract(writer.files, store, progress=None)
+        (title,) = store.connection.execute("SELECT title FROM articles").fetchone()
+    finally:
+        store.close()
+    assert (summary.new, summary.articles, dict(summary.failed)) == (1, 1, {})
+    assert title == parsing.parse_article(HtmlResponse(url=url, body=page, encoding="utf-8")).title
