@@ -110,10 +110,11 @@ def iter_records(
     for path in paths:
         with open(path, "rb") as handle:
             iterator = ArchiveIterator(handle, no_record_parse=True, arc2warc=False)
+            last = -1
             try:
                 for raw in iterator:
                     block = raw.raw_stream.read()
-                    offset = iterator.get_record_offset()
+                    offset = last = iterator.get_record_offset()
                     expected = int(raw.rec_headers.get_header("Content-Length") or -1)
                     if len(block) != expected:
                         raise EOFError(f"{len(block)} of {expected} bytes")
@@ -128,6 +129,25 @@ def iter_records(
             except _READ_ERRORS as exc:
                 report.torn[str(path)] += 1
                 logger.warning("%s ends in a torn record (%s): skipped", path, exc)
+            else:
+                # warcio ends quietly on a gzip member cut inside its first bytes: look past the last one.
+                if _torn_tail(handle, last):
+                    report.torn[str(path)] += 1
+                    logger.warning("%s ends in a torn record (a cut gzip member): skipped", path)
+
+
+def _torn_tail(handle: Any, last: int) -> bool:
+    """Whether bytes follow the last whole gzip member (at ``last``; -1: none) of a gzipped file."""
+    handle.seek(0)
+    if handle.read(2) != b"\x1f\x8b":
+        return False  # an uncompressed WARC: warcio reads a cut one as an error, caught above
+    handle.seek(max(last, 0))
+    data = handle.read()
+    if last < 0:
+        return bool(data.strip(b"\x00"))
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    decompressor.decompress(data)
+    return not decompressor.eof or bool(decompressor.unused_data.strip(b"\x00"))
 
 
 def read_record(path: Path, offset: int) -> Record:
