@@ -32,6 +32,13 @@ NEWSCRAWL_OWED_LOG_CAP = 20
 # response of a live crawl into the same layout. Both empty by default: a plain live crawl.
 NEWSCRAWL_REPLAY = os.environ.get("NEWSCRAWL_REPLAY", "")
 NEWSCRAWL_RECORD = os.environ.get("NEWSCRAWL_RECORD", "")
+# The raw page archive (docs/warc.md): every response of the crawl as WARC/1.1 records in this directory,
+# files rotated past NEWSCRAWL_WARC_MAX_BYTES. Empty by default: no archive. NEWSCRAWL_REPLAY also takes
+# such a directory (or one .warc.gz file) and replays from it.
+NEWSCRAWL_WARC = os.environ.get("NEWSCRAWL_WARC", "")
+# Both checked when the crawl starts (newscrawl.warc.WarcAddon): a bad value stops it with one sentence.
+NEWSCRAWL_WARC_MAX_BYTES = os.environ.get("NEWSCRAWL_WARC_MAX_BYTES") or str(1024**3)  # 1 GiB
+NEWSCRAWL_WARC_GZIP_LEVEL = os.environ.get("NEWSCRAWL_WARC_GZIP_LEVEL") or "1"  # zlib 1 (fast) .. 9
 ADDONS = {
     "newscrawl.addon.NewscrawlAddon": 0,
     # Under replay, drops the delay and raises concurrency: nothing is fetched from the live site.
@@ -39,6 +46,8 @@ ADDONS = {
     "newscrawl.origin.OriginAddon": 20,
     # Switches scrapy-splash on when NEWSCRAWL_RENDER (or -a render=) is splash or auto.
     "newscrawl.render.RenderAddon": 30,
+    # Writes the WARC archive when NEWSCRAWL_WARC is set (newscrawl/warc/).
+    "newscrawl.warc.WarcAddon": 40,
 }
 # Fetch every report.az URL from this origin instead (the loopback site simulator, newscrawl/origin.py);
 # URLs in items and the store stay https://report.az/... Politeness is unchanged.

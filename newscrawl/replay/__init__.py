@@ -9,6 +9,9 @@
 - :class:`RecordMiddleware` (``DOWNLOADER_MIDDLEWARES``, 950) writes every response of a live crawl
   into ``NEWSCRAWL_RECORD``, bodies decoded, files replaced atomically.
 - :func:`snapshot_clock` reads the moment a snapshot was taken from its ``SNAPSHOT.json``.
+- ``NEWSCRAWL_REPLAY`` may also name WARC files (a directory of them, or one file): each URL is then
+  answered from its latest archived response through ``newscrawl.warc.WarcIndex``, and the clock is the
+  archive's (docs/warc.md).
 
 Replay ignores the method and body of a request: the site is crawled with GET only. A request that
 scrapy-splash sent to Splash (``render=splash``) is answered from the file of its target URL, in the

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newscrawl.exceptions import ReplaySettingsError
+from newscrawl.warc.reader import archive_clock, is_warc_source
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -31,6 +32,10 @@ def check_settings(settings: BaseSettings) -> None:
             "record writes one)."
         )
     if replay:
+        if os.path.isfile(replay) and is_warc_source(replay):
+            if not os.access(replay, os.R_OK):
+                raise ReplaySettingsError(f"NEWSCRAWL_REPLAY={replay} is not readable; fix its permissions.")
+            return
         if not os.path.isdir(replay):
             raise ReplaySettingsError(
                 f"NEWSCRAWL_REPLAY={replay} is not a directory; "
@@ -41,6 +46,10 @@ def check_settings(settings: BaseSettings) -> None:
                 f"NEWSCRAWL_REPLAY={replay} is not readable; "
                 "fix its permissions or point it at another snapshot."
             )
+    _check_record(record)
+
+
+def _check_record(record: str) -> None:
     if record:
         try:
             os.makedirs(record, exist_ok=True)
@@ -75,9 +84,12 @@ class ReplayAddon:
 
 
 def snapshot_clock(replay_dir: str | None) -> datetime | None:
-    """The moment a replayed snapshot was taken (its SNAPSHOT.json ``fetched_at``), or None."""
+    """The moment a replayed snapshot was taken (its SNAPSHOT.json ``fetched_at``), or None. For WARC
+    files, the clock of the last run they archive (its warcinfo's ``newscrawl-clock``)."""
     if not replay_dir:
         return None
+    if is_warc_source(replay_dir):
+        return archive_clock(replay_dir)
     manifest = Path(replay_dir) / "SNAPSHOT.json"
     if not manifest.is_file():
         return None

@@ -47,7 +47,8 @@ _UPDATE_ARTICLE = (
     "word_count = ?, published_at = ?, modified_at = ?, category = ?, category_slug = ?, author = ?, "
     "image_url = ?, images = ?, has_video = ?, source_agency = ?, content_hash = ?, last_seen = ?, "
     "fetched_at = ?, previous_hash = content_hash, previous_changed_at = changed_at, changed_at = ?, "
-    "card_title = ?, card_published_at = ?, run_id = ?, version = version + 1 WHERE url = ?"
+    "card_title = ?, card_published_at = ?, run_id = ?, change_reason = ?, version = version + 1 "
+    "WHERE url = ?"
 )
 
 
@@ -76,11 +77,13 @@ class Articles(Database):
         article: Article | Mapping[str, Any],
         card: Card | None = None,
         run_id: int | None = None,
+        reason: str | None = None,
     ) -> Literal["new", "changed", "unchanged"]:
         """Insert or update an article; keeps first_seen, and on a change the previous hash and time.
 
         ``card`` is the listing card the article was fetched for: a later card counts as known only while
-        it reads the same.
+        it reads the same. ``reason`` is kept with a changed version (``change_reason``): None for a page
+        a crawl fetched, ``reextracted`` for a page of the archive parsed again.
         """
         adapter = ItemAdapter(article)
         url: str = adapter["url"]
@@ -126,7 +129,10 @@ class Articles(Database):
                 _INSERT_ARTICLE, (url, *values, seen, seen, adapter.get("fetched_at"), seen, *bookkeeping)
             )
         else:
-            execute(_UPDATE_ARTICLE, (*values, seen, adapter.get("fetched_at"), seen, *bookkeeping, url))
+            execute(
+                _UPDATE_ARTICLE,
+                (*values, seen, adapter.get("fetched_at"), seen, *bookkeeping, reason, url),
+            )
             execute("DELETE FROM tags WHERE article_url = ?", (url,))
             execute("DELETE FROM translations WHERE article_url = ?", (url,))
         tags = adapter.get("tags") or ()
