@@ -27,6 +27,7 @@ class Arguments:
     categories: frozenset[str] | None  # None: every category the pages link to
     since: datetime | None
     max_pages: int
+    until: datetime | None = None  # a window's newest moment: None walks from now
     raw: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -36,6 +37,7 @@ class Arguments:
         categories: str | None = None,
         since: str | None = None,
         max_pages: str | int | None = None,
+        until: str | None = None,
         *,
         now: datetime | None = None,
     ) -> Arguments:
@@ -49,6 +51,13 @@ class Arguments:
         newscrawl.exceptions.ArgumentError: lang must be a comma list of az, en, ru (got 'de'): -a lang=en,ru
         >>> Arguments.parse(since="6h", now=datetime(2026, 1, 29, 21, tzinfo=BAKU)).since.isoformat()
         '2026-01-29T15:00:00+04:00'
+        >>> Arguments.parse(since="2026-01-01", until="2026-01-02T00:00:00Z",
+        ...                 now=datetime(2026, 1, 29, 21, tzinfo=BAKU)).until.isoformat()
+        '2026-01-02T00:00:00+00:00'
+        >>> Arguments.parse(since="2026-01-02", until="2026-01-01")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        newscrawl.exceptions.ArgumentError: until (2026-01-01T00:00:00+04:00) is before since ...
         """
         raw = {
             k: str(v)
@@ -57,15 +66,36 @@ class Arguments:
                 ("categories", categories),
                 ("since", since),
                 ("max_pages", max_pages),
+                ("until", until),
             )
             if v is not None
         }
         languages = _parse_languages(lang)
+        now = now or datetime.now(BAKU)
+        start = _parse_since(since, now)
+        end = _parse_moment("until", until, now)
+        if end is not None:
+            if end > now:
+                raise ArgumentError(
+                    f"until ({end.isoformat()}) is after the crawl's now ({now.isoformat()}): "
+                    "leave it out to read up to now"
+                )
+            if start is None:
+                raise ArgumentError(
+                    f"until ({end.isoformat()}) needs since, the oldest moment of the window: "
+                    "-a since=2025-01-01 -a until=2025-02-01"
+                )
+            if end < start:
+                raise ArgumentError(
+                    f"until ({end.isoformat()}) is before since ({start.isoformat()}): "
+                    "give the oldest moment as since and the newest as until"
+                )
         return cls(
             languages=languages,
             categories=_parse_categories(categories, languages),
-            since=_parse_since(since, now or datetime.now(BAKU)),
+            since=start,
             max_pages=_parse_max_pages(max_pages),
+            until=end,
             raw=raw,
         )
 
@@ -98,6 +128,10 @@ def _parse_categories(value: str | None, languages: tuple[str, ...]) -> frozense
 
 
 def _parse_since(value: str | None, now: datetime) -> datetime | None:
+    return _parse_moment("since", value, now)
+
+
+def _parse_moment(name: str, value: str | None, now: datetime) -> datetime | None:
     if value is None or not value.strip():
         return None
     text = value.strip()
@@ -108,7 +142,7 @@ def _parse_since(value: str | None, now: datetime) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise ArgumentError(
-            f"since must be an ISO date or datetime (2026-01-29, 2026-01-29T15:00) or a duration "
+            f"{name} must be an ISO date or datetime (2026-01-29, 2026-01-29T15:00) or a duration "
             f"such as 30m, 6h, 2d, 1w (got {value!r})"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=BAKU)

@@ -41,7 +41,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Self
 
@@ -50,7 +50,7 @@ from scrapy import Spider, signals
 
 from newscrawl.addon import store_path
 from newscrawl.items import Article
-from newscrawl.store import Card, Coverage, Failure, Store, content_hash
+from newscrawl.store import Card, Coverage, Failure, HistoryPart, Store, content_hash
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -74,6 +74,16 @@ class WalkPlan:
     floor: datetime  # cards older than this end the walk
     stop_on_known: bool  # whether a page of known cards may end it
     recheck: bool = False  # a re-walk of the correction window: its own page cap, not max_pages
+
+
+@dataclass(slots=True)
+class _WindowWalk:
+    """A window walk of this run: its pages in order, until every article behind their cards settles."""
+
+    part: HistoryPart
+    pending: list[tuple[str, str, frozenset[str]]] = field(default_factory=list)  # (cursor, moment, urls)
+    ended: bool = False  # the walk passed since or the listing's end
+    pages: int = 0  # pages read by this run
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +123,7 @@ class Ledger:
         self._feeds: set[str] = set()
         self._reason: str | None = None
         self._outcome: str | None = None
+        self._windows: dict[tuple[str, str], _WindowWalk] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -437,7 +448,59 @@ class Ledger:
         )
         self._maybe_commit()
 
-    # -- items ----------------------------------------------------------------------------------------
+    # -- windows of the past ---------------------------------------------------------------------------
+
+    def window_started(self, language: str, listing: str, since: datetime, until: datetime) -> HistoryPart:
+        """How far earlier runs read this window of this listing (``reached``: the cursor to enter at)."""
+        key = _instant(since), _instant(until)
+        part = self.store.history_part(language, listing, *key)
+        if part is None:
+            part = HistoryPart(language, listing, *key, None, None, False, 0)
+        self._windows[language, listing] = _WindowWalk(part)
+        return part
+
+    def window_page(
+        self, language: str, listing: str, cursor: str, moment: datetime, urls: frozenset[str]
+    ) -> None:
+        """A page of a window walk was read: its window's cards named ``urls``; ``cursor`` (the raw
+        data-timestamp of its last card, at ``moment``) enters the listing below it. The window is done
+        down to it once every one of those articles is stored, gone or owed (see :meth:`commit`)."""
+        walk = self._windows.get((language, listing))
+        if walk is None:
+            return
+        walk.pages += 1
+        walk.pending.append((cursor, moment.isoformat(), urls))
+
+    def window_counted(self, language: str, listing: str) -> None:
+        """A page of the window walk that holds none of its cards (above until, on the way down)."""
+        walk = self._windows.get((language, listing))
+        if walk is not None:
+            walk.pages += 1
+
+    def window_ended(self, language: str, listing: str, complete: bool) -> None:
+        """The window walk stopped: ``complete`` when it passed since or reached the listing's end."""
+        walk = self._windows.get((language, listing))
+        if walk is not None:
+            walk.ended = walk.ended or complete
+        self._advance_windows()
+
+    def _advance_windows(self) -> None:
+        """Move each window's mark down over the pages whose articles all settled, in one transaction
+        with those articles: a killed run leaves a mark that never runs ahead of what it stored."""
+        if not self._windows or self.run_id is None:
+            return
+        unsettled = set(self._outstanding) | set(self._parsed) | {v[0] for v in self._parsed.values()}
+        for walk in self._windows.values():
+            part = walk.part
+            reached, reached_at = part.reached, part.reached_at
+            while walk.pending and not (walk.pending[0][2] & unsettled):
+                reached, reached_at, _ = walk.pending.pop(0)
+            done = part.done or (walk.ended and not walk.pending)
+            pages = part.pages + walk.pages
+            updated = replace(part, reached=reached, reached_at=reached_at, done=done, pages=pages)
+            if updated != part:
+                self.store.set_history_part(updated, self.run_id)
+                walk.part = replace(updated, pages=part.pages)
 
     def store_article(self, item: Any) -> StoreResult:
         """Write an article; ``alias`` when it is a stored article under another URL, unchanged."""
@@ -508,9 +571,15 @@ class Ledger:
         """Commit, recording the size of every JSON Lines file: each byte below it is a committed item."""
         if self._staged:
             logger.debug("Committing with %d items not yet exported", self._staged)
+        self._advance_windows()
         sizes = {path: os.path.getsize(path) for path in self._feeds if os.path.isfile(path)}
         self.store.set_feed_offsets(sizes, self.run_id)
         self.store.commit()
+
+
+def _instant(moment: datetime) -> str:
+    """A window's boundary as the store keys it: a UTC instant, however it was spelled."""
+    return moment.astimezone(UTC).isoformat()
 
 
 def _is_article(item: Any) -> bool:

@@ -33,7 +33,7 @@ from newscrawl.ledger import BEGINNING, Ledger, WalkPlan
 from newscrawl.middlewares import EMPTY_IS_END, EmptyBody
 from newscrawl.render import SPLASH_TIMEOUT, Renderer, page_url
 from newscrawl.replay import snapshot_clock
-from newscrawl.site import DOMAIN, SITE, canonical_url, language_of, listing_for
+from newscrawl.site import BASE_URL, DOMAIN, SITE, canonical_url, language_of, listing_for
 from newscrawl.store import Card
 
 if TYPE_CHECKING:
@@ -65,8 +65,16 @@ class ReportFeedSpider(scrapy.Spider):
         back from now (``30m``, ``6h``, ``2d``, ``1w``). Default: 6 hours before the moment up to which
         every listing of the run has been walked completely (the store's ``coverage``), or 24 hours before
         the first run.
+      until
+        Newest card to read, as ``since`` (an ISO date or datetime, Baku time unless an offset is given,
+        or a duration back from now); needs ``since``. The run then reads the window since..until: it
+        enters each listing at ``until`` through the infinite-scroll cursor instead of at page 1, reads
+        as many batches as the window holds, walks the Latest News feed only unless ``categories`` names
+        some, and stores exactly the articles whose cards show them published within the window.
+        A window cut short resumes where it stopped when it is asked for again (docs/history.md).
       max_pages
-        Listing pages (first page plus infinite-scroll batches) read per listing. Default: 20.
+        Listing pages (first page plus infinite-scroll batches) read per listing by the walk from now.
+        Default: 20. A window's walk reads as many as the window holds.
       render
         ``plain`` (default, or the setting ``NEWSCRAWL_RENDER``), ``splash`` (every page rendered by
         Splash at ``SPLASH_URL``) or ``auto`` (Splash only for a page whose plain answer lacks its cards
@@ -94,11 +102,18 @@ class ReportFeedSpider(scrapy.Spider):
         categories: str | None = None,
         since: str | None = None,
         max_pages: str | None = None,
+        until: str | None = None,
         *args: Any,
         **kwargs: Any,  # Scrapyd adds _job and friends
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.spider_args = {"lang": lang, "categories": categories, "since": since, "max_pages": max_pages}
+        self.spider_args = {
+            "lang": lang,
+            "categories": categories,
+            "since": since,
+            "max_pages": max_pages,
+            "until": until,
+        }
         self.scheduled: set[str] = set()
         self.homes_failed: set[str] = set()
         self.walks: dict[tuple[str, str], WalkPlan] = {}
@@ -147,6 +162,9 @@ class ReportFeedSpider(scrapy.Spider):
             self.args.languages,
             self.args.categories,
         )
+        if self.args.until is not None:
+            yield from self._window_requests(self.args.until)
+            return
         logger.info(
             "Crawling %s from %s back to %s (max %d pages per listing)",
             ",".join(self.args.languages),
@@ -168,6 +186,164 @@ class ReportFeedSpider(scrapy.Spider):
                 errback=self.home_failed,
                 cb_kwargs={"lang": lang},
             )
+
+    # -- a window of the past ----------------------------------------------------------------------
+
+    def _window_requests(self, until: datetime) -> Iterator[Request]:
+        """Enter each listing of the window at ``until`` through the batch cursor, or where an earlier run
+        of the same window stopped; owed articles of the window first."""
+        logger.info(
+            "Reading %s from %s back to %s through the batch cursor",
+            ",".join(self.args.languages),
+            until.isoformat(),
+            self.since.isoformat(),
+        )
+        for failure in self.ledger.owed(self.args.languages):
+            if failure.published_at is None or not self._in_window(
+                datetime.fromisoformat(failure.published_at)
+            ):
+                continue
+            self.scheduled.add(failure.url)
+            self._count("newscrawl/articles/owed", failure.language)
+            yield self._article_request(failure.url, failure.link, failure.card)
+        # Latest News lists every article; categories only when asked for by name.
+        wanted = sorted(self.args.categories or ())
+        for lang in self.args.languages:
+            for listing in ["feed", *(f"category:{slug}" for slug in wanted)]:
+                slug = listing.removeprefix("category:")
+                if listing != "feed" and SITE[lang].category(slug) is None:
+                    continue
+                part = self.ledger.window_started(lang, listing, self.since, until)
+                if part.done:
+                    logger.info("%s (%s): this window was read completely by an earlier run", listing, lang)
+                    continue
+                data_url = _data_url(lang, None if listing == "feed" else slug)
+                cursor = part.reached or _cursor_after(until)
+                if part.reached:
+                    logger.info(
+                        "%s (%s): resuming the window below %s, where an earlier run stopped",
+                        listing,
+                        lang,
+                        part.reached_at,
+                    )
+                yield self._window_batch(lang, listing, data_url, cursor, page=1)
+
+    def _window_batch(
+        self, lang: str, listing: str, data_url: str, cursor: str, page: int, fallback: bool = False
+    ) -> Request:
+        return self.make_request(
+            parsing.next_batch_url(data_url, cursor),
+            callback=self.parse_window,
+            errback=self.listing_failed,
+            cb_kwargs={
+                "lang": lang,
+                "listing": listing,
+                "page": page,
+                "data_url": data_url,
+                "asked": cursor,
+                "fallback": fallback,
+            },
+            meta={EMPTY_IS_END: True},
+        )
+
+    def _in_window(self, moment: datetime) -> bool:
+        assert self.args.until is not None
+        return self.since <= moment <= self.args.until
+
+    def parse_window(
+        self,
+        response: Response,
+        lang: str,
+        listing: str,
+        page: int,
+        data_url: str,
+        asked: str | None = None,
+        fallback: bool = False,
+    ) -> Iterator[Request | FeedEntry]:
+        """A page of a window walk: a batch below a cursor, or (``fallback``) a listing's first page and
+        its batches when the site did not honour the cursor. Only cards published within the window are
+        kept; a card older than since ends the walk."""
+        text = decoded(response)
+        self._count("newscrawl/listing_pages", lang)
+        self._count("newscrawl/window/pages", lang)
+        entries = parsing.parse_cards(text, listing=listing, seen_at=utc_now())
+        if not entries:
+            if asked is None:
+                self._listing_lost(lang, listing, page, response.url, "empty_listing")
+            else:
+                self._end_walk(lang, listing, page, "an empty batch", BEGINNING)
+            return
+        if asked is not None and (newer := _not_older(entries, asked)):
+            yield from self._cursor_ignored(lang, listing, page, response.url, asked, newer, fallback)
+            return
+        until = self.args.until
+        assert until is not None
+        dated = [e for e in entries if e.published_at is not None]
+        if len(dated) < len(entries):
+            self._count("newscrawl/skipped/no_date", lang)
+        inside = [e for e in dated if self._in_window(_moment(e))]
+        yield from self._cards(inside, lang, _links(text))
+        cursor = parsing.last_card_timestamp(text)
+        oldest = min(_moment(e) for e in dated) if dated else None
+        if inside and cursor is not None and oldest is not None:
+            urls = frozenset(canonical_url(e.url) for e in inside if e.url)
+            self.ledger.window_page(lang, listing, cursor, oldest, urls)
+        else:
+            self.ledger.window_counted(lang, listing)
+        if asked is None:  # a listing's first page names its own endpoint
+            data_url = parsing.load_more_url(text) or data_url
+        if oldest is not None and oldest < self.since:
+            self._end_walk(lang, listing, page, "a card older than since", self.since)
+        elif cursor is None:
+            self._end_walk(lang, listing, page, "no cursor on the page", None)
+        else:
+            yield self._window_batch(lang, listing, data_url, cursor, page + 1, fallback)
+
+    def _cursor_ignored(
+        self,
+        lang: str,
+        listing: str,
+        page: int,
+        url: str,
+        asked: str,
+        newer: list[FeedEntry],
+        fallback: bool,
+    ) -> Iterator[Request]:
+        """Asked for cards older than a cursor, the site answered newer ones: nothing of the page is kept.
+        The walk starts again from the listing's first page, down to the window; when even the cursors of
+        its own cards are ignored, the walk is cut off, and says so."""
+        logger.warning(
+            "%s (%s) asked for cards older than %s and got one published %s (%s): the site ignored the "
+            "cursor; %s",
+            listing,
+            lang,
+            asked,
+            newer[0].published_at,
+            url,
+            "cutting the walk off" if fallback else "walking down from the listing's first page instead",
+        )
+        if fallback:
+            self._listing_lost(lang, listing, page, url, "cursor_ignored")
+            return
+        # Counted as a failure of the route, not of the run: the fallback may still read the window.
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("newscrawl/failed/cursor_ignored")
+        self.crawler.stats.inc_value(f"newscrawl/failed/cursor_ignored/{lang}")
+        slug = listing.removeprefix("category:")
+        first = SITE[lang].feed_url if listing == "feed" else SITE[lang].category_url(slug)
+        yield self.make_request(
+            first,
+            callback=self.parse_window,
+            errback=self.listing_failed,
+            cb_kwargs={
+                "lang": lang,
+                "listing": listing,
+                "page": 1,
+                "data_url": _data_url(lang, None if listing == "feed" else slug),
+                "asked": None,
+                "fallback": True,
+            },
+        )
 
     # -- listings ----------------------------------------------------------------------------------
 
@@ -285,6 +461,8 @@ class ReportFeedSpider(scrapy.Spider):
         return self.args.max_pages
 
     def _walk(self, lang: str, listing: str) -> WalkPlan:
+        if self.args.until is not None:
+            return WalkPlan(floor=self.since, stop_on_known=False)
         plan = self.walks.get((lang, listing))
         if plan is None:
             plan = self.walks[lang, listing] = self.ledger.walk_started(lang, listing)
@@ -292,6 +470,9 @@ class ReportFeedSpider(scrapy.Spider):
 
     def _end_walk(self, lang: str, listing: str, page: int, reason: str, floor: datetime | None) -> None:
         logger.debug("%s (%s) stops at page %d: %s", listing, lang, page, reason)
+        if self.args.until is not None:
+            self.ledger.window_ended(lang, listing, complete=floor is not None)
+            return
         self.ledger.walk_ended(lang, listing, page, reason, floor)
 
     def listing_failed(self, failure: Failure) -> None:
@@ -475,6 +656,36 @@ def failure_reason(failure: Failure) -> tuple[str, int | None]:
 def _moment(entry: FeedEntry) -> datetime:
     assert entry.published_at is not None
     return datetime.fromisoformat(entry.published_at)
+
+
+def _data_url(lang: str, category: str | None) -> str:
+    """A listing's infinite-scroll endpoint, from the site model (the page's own is used when read)."""
+    prefix = f"{BASE_URL}{SITE[lang].prefix}"
+    return f"{prefix}/infinity/index" if category is None else f"{prefix}/infinity/category?slug={category}"
+
+
+CURSOR_FORMAT = "%Y-%m-%d %H:%M:%S"  # a card's data-timestamp: Baku time, to the second
+
+
+def _cursor_after(moment: datetime) -> str:
+    """The cursor whose batch starts with the cards published at ``moment`` (the site answers cards
+    strictly older than its cursor, to the second).
+
+    >>> _cursor_after(datetime(2026, 1, 29, 11, 0, 0, 500000, tzinfo=UTC))
+    '2026-01-29 15:00:01'
+    """
+    baku = moment.astimezone(BAKU).replace(microsecond=0)
+    return (baku + timedelta(seconds=1)).strftime(CURSOR_FORMAT)
+
+
+def _not_older(entries: list[FeedEntry], cursor: str) -> list[FeedEntry]:
+    """The cards of a batch asked for below ``cursor`` that are not older than it (none when the cursor
+    is not in the site's format: then nothing can be told)."""
+    try:
+        moment = datetime.strptime(cursor.strip(), CURSOR_FORMAT).replace(tzinfo=BAKU)
+    except ValueError:
+        return []
+    return [e for e in entries if e.published_at is not None and _moment(e) >= moment]
 
 
 def _older_than(entry: FeedEntry, floor: datetime) -> bool:
