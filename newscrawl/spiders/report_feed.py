@@ -244,6 +244,9 @@ class ReportFeedSpider(scrapy.Spider):
                 "fallback": fallback,
             },
             meta={EMPTY_IS_END: True},
+            # After the articles already asked for: the walk keeps pace with its articles, so a run cut
+            # short has little read and not yet settled, and its resume re-reads little.
+            priority=-1,
         )
 
     def _in_window(self, moment: datetime) -> bool:
