@@ -15,6 +15,9 @@ from newscrawl.exceptions import ArgumentError
 from newscrawl.site import LANGUAGES, SITE
 
 DEFAULT_MAX_PAGES = 20
+# Listing pages a run may spend continuing the history backwards: at the default politeness (about 1.5
+# s a request with its 20 articles), well inside the 15-minute timer.
+DEFAULT_HISTORY_BUDGET = 100
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -28,6 +31,8 @@ class Arguments:
     since: datetime | None
     max_pages: int
     until: datetime | None = None  # a window's newest moment: None walks from now
+    history: datetime | None = None  # continuous history: the oldest moment to extend the archive to
+    history_budget: int = DEFAULT_HISTORY_BUDGET  # listing pages per run for it
     raw: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -38,6 +43,8 @@ class Arguments:
         since: str | None = None,
         max_pages: str | int | None = None,
         until: str | None = None,
+        history: str | None = None,
+        history_budget: str | int | None = None,
         *,
         now: datetime | None = None,
     ) -> Arguments:
@@ -67,6 +74,8 @@ class Arguments:
                 ("since", since),
                 ("max_pages", max_pages),
                 ("until", until),
+                ("history", history),
+                ("history_budget", history_budget),
             )
             if v is not None
         }
@@ -90,12 +99,24 @@ class Arguments:
                     f"until ({end.isoformat()}) is before since ({start.isoformat()}): "
                     "give the oldest moment as since and the newest as until"
                 )
+        oldest = _parse_moment("history", history, now)
+        if oldest is not None and end is not None:
+            raise ArgumentError(
+                "history (continue the archive back from each run) and until (read one window) cannot be "
+                "combined: give one of them"
+            )
+        if oldest is not None and oldest > now:
+            raise ArgumentError(
+                f"history ({oldest.isoformat()}) is after the crawl's now ({now.isoformat()})"
+            )
         return cls(
             languages=languages,
             categories=_parse_categories(categories, languages),
             since=start,
             max_pages=_parse_max_pages(max_pages),
             until=end,
+            history=oldest,
+            history_budget=_parse_pages("history_budget", history_budget, DEFAULT_HISTORY_BUDGET),
             raw=raw,
         )
 
@@ -149,14 +170,16 @@ def _parse_moment(name: str, value: str | None, now: datetime) -> datetime | Non
 
 
 def _parse_max_pages(value: str | int | None) -> int:
+    return _parse_pages("max_pages", value, DEFAULT_MAX_PAGES)
+
+
+def _parse_pages(name: str, value: str | int | None, default: int) -> int:
     if value is None or str(value).strip() == "":
-        return DEFAULT_MAX_PAGES
+        return default
     try:
         pages = int(str(value).strip())
     except ValueError:
         pages = 0
     if pages < 1:
-        raise ArgumentError(
-            f"max_pages must be a whole number of at least 1 (got {value!r}), e.g. -a max_pages=5"
-        )
+        raise ArgumentError(f"{name} must be a whole number of at least 1 (got {value!r}), e.g. -a {name}=5")
     return pages

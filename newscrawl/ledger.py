@@ -50,6 +50,7 @@ from scrapy import Spider, signals
 
 from newscrawl.addon import store_path
 from newscrawl.items import Article
+from newscrawl.parsing import cursor_after
 from newscrawl.store import Card, Coverage, Failure, HistoryPart, Store, content_hash
 
 if TYPE_CHECKING:
@@ -84,6 +85,16 @@ class _WindowWalk:
     pending: list[tuple[str, str, frozenset[str]]] = field(default_factory=list)  # (cursor, moment, urls)
     ended: bool = False  # the walk passed since or the listing's end
     pages: int = 0  # pages read by this run
+    stored: bool = True  # whether the part is in the store yet
+    cards: int = 0  # cards of the window read by this run
+    entry_at: str | None = None  # the moment it entered at
+    lowest: str | None = None  # the oldest card it read
+
+
+HISTORY_WALK = "history"  # the key of an edition's history walk (the spider's HISTORY)
+
+# The ``until`` of a history row that records the continuous history's frontier (-a history).
+CONTINUOUS = "frontier"
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,9 +406,15 @@ class Ledger:
             # No run (``scrapy parse``, ``scrapy check``): read the page, record nothing.
             return WalkPlan(floor=BEGINNING, stop_on_known=False)
         floor = self.since
+        cover = self.store.coverage(language, listing)
+        # An owed article older than what the ordinary walks cover came from a window of the past or the
+        # history walk: it is requested first like every owed one, but never drags this walk down to it.
+        bottom = datetime.fromisoformat(cover.covered_from) if cover and cover.covered_from else None
         for failure in self._owed.values():
             if failure.language == language and failure.listing == listing and failure.published_at:
-                floor = min(floor, datetime.fromisoformat(failure.published_at))
+                published = datetime.fromisoformat(failure.published_at)
+                if bottom is None or published >= bottom:
+                    floor = min(floor, published)
         previous = self.store.last_walk(language, listing, self.run_id)
         stop_on_known = (
             previous is not None
@@ -450,14 +467,55 @@ class Ledger:
 
     # -- windows of the past ---------------------------------------------------------------------------
 
-    def window_started(self, language: str, listing: str, since: datetime, until: datetime) -> HistoryPart:
+    def window_started(
+        self, language: str, listing: str, walk: str, since: datetime, until: datetime
+    ) -> HistoryPart:
         """How far earlier runs read this window of this listing (``reached``: the cursor to enter at)."""
         key = _instant(since), _instant(until)
         part = self.store.history_part(language, listing, *key)
+        stored = part is not None
         if part is None:
             part = HistoryPart(language, listing, *key, None, None, False, 0)
-        self._windows[language, listing] = _WindowWalk(part)
+        self._windows[language, walk] = _WindowWalk(part, stored=stored, entry_at=until.isoformat())
         return part
+
+    def history_started(self, language: str, oldest: datetime) -> HistoryPart | None:
+        """The edition's history frontier (continuous history down to ``oldest``): where an earlier run
+        left it, or, the first time, where the ordinary walks' coverage of Latest News begins; None while
+        no complete walk has covered anything."""
+        key = _instant(oldest), CONTINUOUS
+        part = self.store.history_part(language, "feed", *key)
+        stored = part is not None
+        if part is None or part.reached is None:
+            cover = self.store.coverage(language, "feed")
+            start: datetime | None = None
+            if cover is not None and cover.covered_from:
+                start = datetime.fromisoformat(cover.covered_from)
+            elif (language, "feed") in self._covered:
+                start = self._covered[language, "feed"]
+            if start is None or start == BEGINNING:
+                return None
+            # The frontier starts where the ordinary walks' coverage begins: no gap between them.
+            part = HistoryPart(language, "feed", *key, cursor_after(start), start.isoformat(), False, 0)
+        self._windows[language, HISTORY_WALK] = _WindowWalk(part, stored=stored, entry_at=part.reached_at)
+        return part
+
+    def history_frontier(self, language: str) -> tuple[HistoryPart, float, float] | None:
+        """The edition's history frontier after this run's walk, with the articles and listing pages per
+        day of the stretch this run read (0 when it read none)."""
+        walk = self._windows.get((language, HISTORY_WALK))
+        if walk is None:
+            return None
+        self._advance_windows()
+        per_day = pages_per_day = 0.0
+        if walk.entry_at and walk.lowest:
+            days = (
+                datetime.fromisoformat(walk.entry_at) - datetime.fromisoformat(walk.lowest)
+            ).total_seconds()
+            days /= 86400
+            if days > 0:
+                per_day, pages_per_day = walk.cards / days, walk.pages / days
+        return walk.part, per_day, pages_per_day
 
     def window_page(
         self, language: str, listing: str, cursor: str, moment: datetime, urls: frozenset[str]
@@ -469,6 +527,8 @@ class Ledger:
         if walk is None:
             return
         walk.pages += 1
+        walk.cards += len(urls)
+        walk.lowest = moment.isoformat()
         walk.pending.append((cursor, moment.isoformat(), urls))
 
     def window_counted(self, language: str, listing: str) -> None:
@@ -498,9 +558,9 @@ class Ledger:
             done = part.done or (walk.ended and not walk.pending)
             pages = part.pages + walk.pages
             updated = replace(part, reached=reached, reached_at=reached_at, done=done, pages=pages)
-            if updated != part:
+            if updated != part or not walk.stored:
                 self.store.set_history_part(updated, self.run_id)
-                walk.part = replace(updated, pages=part.pages)
+                walk.part, walk.stored = replace(updated, pages=part.pages), True
 
     def store_article(self, item: Any) -> StoreResult:
         """Write an article; ``alias`` when it is a stored article under another URL, unchanged."""

@@ -29,7 +29,7 @@ from newscrawl.dates import BAKU, crawl_clock, utc_now
 from newscrawl.encoding import decoded
 from newscrawl.exceptions import ArgumentError, RenderSettingsError
 from newscrawl.items import Article, FeedEntry
-from newscrawl.ledger import BEGINNING, Ledger, WalkPlan
+from newscrawl.ledger import BEGINNING, HISTORY_WALK, Ledger, WalkPlan
 from newscrawl.middlewares import EMPTY_IS_END, EmptyBody
 from newscrawl.render import SPLASH_TIMEOUT, Renderer, page_url
 from newscrawl.replay import snapshot_clock
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FIRST_RUN_WINDOW = timedelta(hours=24)
+HISTORY = HISTORY_WALK  # the walk that continues the archive backwards (-a history)
 # A later run looks back this far before the previous run's start, so a headline corrected shortly
 # after publication is still seen on its card.
 LOOKBACK = timedelta(hours=6)
@@ -103,6 +104,8 @@ class ReportFeedSpider(scrapy.Spider):
         since: str | None = None,
         max_pages: str | None = None,
         until: str | None = None,
+        history: str | None = None,
+        history_budget: str | None = None,
         *args: Any,
         **kwargs: Any,  # Scrapyd adds _job and friends
     ) -> None:
@@ -113,10 +116,15 @@ class ReportFeedSpider(scrapy.Spider):
             "since": since,
             "max_pages": max_pages,
             "until": until,
+            "history": history,
+            "history_budget": history_budget,
         }
         self.scheduled: set[str] = set()
         self.homes_failed: set[str] = set()
         self.walks: dict[tuple[str, str], WalkPlan] = {}
+        # window walks (lang, listing) and the history walk (lang, HISTORY) -> their oldest, newest moment
+        self.bounds: dict[tuple[str, str], tuple[datetime, datetime]] = {}
+        self.history_spent = 0  # listing pages of the history walks in this run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -126,6 +134,8 @@ class ReportFeedSpider(scrapy.Spider):
             or snapshot_clock(crawler.settings.get("NEWSCRAWL_REPLAY"))
             or datetime.now(BAKU)
         )
+        if spider.spider_args["history"] is None and crawler.settings.get("NEWSCRAWL_HISTORY"):
+            spider.spider_args["history"] = str(crawler.settings.get("NEWSCRAWL_HISTORY"))
         spider.args = Arguments.parse(**spider.spider_args, now=spider.now)
         try:
             # Built here, before the add-ons run: a render argument switches scrapy-splash on.
@@ -199,9 +209,9 @@ class ReportFeedSpider(scrapy.Spider):
             self.since.isoformat(),
         )
         for failure in self.ledger.owed(self.args.languages):
-            if failure.published_at is None or not self._in_window(
-                datetime.fromisoformat(failure.published_at)
-            ):
+            if failure.published_at is None:
+                continue
+            if not self.since <= datetime.fromisoformat(failure.published_at) <= until:
                 continue
             self.scheduled.add(failure.url)
             self._count("newscrawl/articles/owed", failure.language)
@@ -213,12 +223,13 @@ class ReportFeedSpider(scrapy.Spider):
                 slug = listing.removeprefix("category:")
                 if listing != "feed" and SITE[lang].category(slug) is None:
                     continue
-                part = self.ledger.window_started(lang, listing, self.since, until)
+                part = self.ledger.window_started(lang, listing, listing, self.since, until)
                 if part.done:
                     logger.info("%s (%s): this window was read completely by an earlier run", listing, lang)
                     continue
+                self.bounds[lang, listing] = (self.since, until)
                 data_url = _data_url(lang, None if listing == "feed" else slug)
-                cursor = part.reached or _cursor_after(until)
+                cursor = part.reached or parsing.cursor_after(until)
                 if part.reached:
                     logger.info(
                         "%s (%s): resuming the window below %s, where an earlier run stopped",
@@ -226,10 +237,38 @@ class ReportFeedSpider(scrapy.Spider):
                         lang,
                         part.reached_at,
                     )
-                yield self._window_batch(lang, listing, data_url, cursor, page=1)
+                yield self._window_batch(lang, listing, listing, data_url, cursor, page=1)
+
+    def _history_request(self, lang: str) -> Iterator[Request]:
+        """Continuous history: after the ordinary Latest News walk of an edition, continue backwards from
+        the edition's history frontier (where the ordinary walks' coverage begins, the first time)."""
+        oldest = self.args.history
+        if oldest is None or self.history_spent >= self.args.history_budget:
+            return
+        part = self.ledger.history_started(lang, oldest)
+        if part is None:
+            logger.info("History (%s): no walk has covered a stretch yet to continue from", lang)
+            return
+        if part.done:
+            logger.info("History (%s): complete down to %s", lang, oldest.isoformat())
+            return
+        assert part.reached is not None and part.reached_at is not None
+        frontier = datetime.fromisoformat(part.reached_at)
+        self.bounds[lang, HISTORY] = (oldest, frontier)
+        logger.info(
+            "History (%s): continuing back from %s toward %s", lang, frontier.isoformat(), oldest.isoformat()
+        )
+        yield self._window_batch(lang, "feed", HISTORY, _data_url(lang, None), part.reached, page=1)
 
     def _window_batch(
-        self, lang: str, listing: str, data_url: str, cursor: str, page: int, fallback: bool = False
+        self,
+        lang: str,
+        listing: str,
+        walk: str,
+        data_url: str,
+        cursor: str,
+        page: int,
+        fallback: bool = False,
     ) -> Request:
         return self.make_request(
             parsing.next_batch_url(data_url, cursor),
@@ -238,6 +277,7 @@ class ReportFeedSpider(scrapy.Spider):
             cb_kwargs={
                 "lang": lang,
                 "listing": listing,
+                "walk": walk,
                 "page": page,
                 "data_url": data_url,
                 "asked": cursor,
@@ -249,63 +289,108 @@ class ReportFeedSpider(scrapy.Spider):
             priority=-1,
         )
 
-    def _in_window(self, moment: datetime) -> bool:
-        assert self.args.until is not None
-        return self.since <= moment <= self.args.until
-
     def parse_window(
         self,
         response: Response,
         lang: str,
         listing: str,
+        walk: str,
         page: int,
         data_url: str,
         asked: str | None = None,
         fallback: bool = False,
     ) -> Iterator[Request | FeedEntry]:
-        """A page of a window walk: a batch below a cursor, or (``fallback``) a listing's first page and
-        its batches when the site did not honour the cursor. Only cards published within the window are
-        kept; a card older than since ends the walk."""
+        """A page of a window walk (or of the history walk): a batch below a cursor, or (``fallback``) a
+        listing's first page and its batches when the site did not honour the cursor. Only cards published
+        within the walk's bounds are kept; a card older than its lower bound ends the walk."""
         text = decoded(response)
         self._count("newscrawl/listing_pages", lang)
-        self._count("newscrawl/window/pages", lang)
+        self._count("newscrawl/window/pages" if walk != HISTORY else "newscrawl/history/pages", lang)
+        if walk == HISTORY:
+            self.history_spent += 1
         entries = parsing.parse_cards(text, listing=listing, seen_at=utc_now())
         if not entries:
             if asked is None:
-                self._listing_lost(lang, listing, page, response.url, "empty_listing")
+                self._window_lost(lang, listing, walk, page, response.url, "empty_listing")
             else:
-                self._end_walk(lang, listing, page, "an empty batch", BEGINNING)
+                self._end_window(lang, listing, walk, page, "an empty batch", complete=True)
             return
         if asked is not None and (newer := _not_older(entries, asked)):
-            yield from self._cursor_ignored(lang, listing, page, response.url, asked, newer, fallback)
+            yield from self._cursor_ignored(lang, listing, walk, page, response.url, asked, newer, fallback)
             return
-        until = self.args.until
-        assert until is not None
+        lower, upper = self.bounds[lang, walk]
         dated = [e for e in entries if e.published_at is not None]
         if len(dated) < len(entries):
             self._count("newscrawl/skipped/no_date", lang)
-        inside = [e for e in dated if self._in_window(_moment(e))]
+        inside = [e for e in dated if lower <= _moment(e) <= upper]
         yield from self._cards(inside, lang, _links(text))
         cursor = parsing.last_card_timestamp(text)
         oldest = min(_moment(e) for e in dated) if dated else None
         if inside and cursor is not None and oldest is not None:
             urls = frozenset(canonical_url(e.url) for e in inside if e.url)
-            self.ledger.window_page(lang, listing, cursor, oldest, urls)
+            self.ledger.window_page(lang, walk, cursor, oldest, urls)
         else:
-            self.ledger.window_counted(lang, listing)
+            self.ledger.window_counted(lang, walk)
         if asked is None:  # a listing's first page names its own endpoint
             data_url = parsing.load_more_url(text) or data_url
-        if oldest is not None and oldest < self.since:
-            self._end_walk(lang, listing, page, "a card older than since", self.since)
+        if oldest is not None and oldest < lower:
+            self._end_window(lang, listing, walk, page, "a card older than since", complete=True)
         elif cursor is None:
-            self._end_walk(lang, listing, page, "no cursor on the page", None)
+            self._end_window(lang, listing, walk, page, "no cursor on the page", complete=False)
+        elif walk == HISTORY and self.history_spent >= self.args.history_budget:
+            self._end_window(lang, listing, walk, page, "the history budget is spent", complete=False)
         else:
-            yield self._window_batch(lang, listing, data_url, cursor, page + 1, fallback)
+            yield self._window_batch(lang, listing, walk, data_url, cursor, page + 1, fallback)
+
+    def _end_window(self, lang: str, listing: str, walk: str, page: int, reason: str, complete: bool) -> None:
+        logger.debug("%s (%s, %s) stops at page %d: %s", listing, lang, walk, page, reason)
+        self.ledger.window_ended(lang, walk, complete=complete)
+        if walk == HISTORY:
+            self._history_progress(lang)
+
+    def _history_progress(self, lang: str) -> None:
+        """The edition's history frontier, how many articles a day it reaches, and an ETA."""
+        frontier = self.ledger.history_frontier(lang)
+        oldest = self.args.history
+        if frontier is None or oldest is None:
+            return
+        part, per_day, pages_per_day = frontier
+        reached = datetime.fromisoformat(part.reached_at) if part.reached_at else None
+        if part.done or reached is None:
+            logger.info("History (%s): complete down to %s", lang, oldest.isoformat())
+            return
+        days_left = max((reached - oldest).total_seconds() / 86400, 0.0)
+        pages_left = days_left * pages_per_day
+        delay = max(self.crawler.settings.getfloat("DOWNLOAD_DELAY"), 0.0)
+        # Each listing page brings about 20 article requests; at the current delay per request:
+        seconds = pages_left * (1 + 20) * delay
+        runs = pages_left / max(self.args.history_budget / max(len(self.args.languages), 1), 1)
+        logger.info(
+            "History (%s): frontier %s, %.0f articles a day there, %.1f days to go to %s: about %.0f listing "
+            "pages, %.1f hours of requests at DOWNLOAD_DELAY=%g, about %.0f runs at this budget",
+            lang,
+            reached.isoformat(),
+            per_day,
+            days_left,
+            oldest.date().isoformat(),
+            pages_left,
+            seconds / 3600,
+            delay,
+            runs,
+        )
+
+    def _window_lost(self, lang: str, listing: str, walk: str, page: int, url: str, reason: str) -> None:
+        """A page of a window walk failed after retries: the walk is cut off there and resumes later."""
+        self._count("newscrawl/listings/failed", lang)
+        logger.warning("%s (%s) cut off at page %d (%s): %s", listing, lang, page, reason, url)
+        self.ledger.listing_failed(reason)
+        self._end_window(lang, listing, walk, page, f"failed: {reason}", complete=False)
 
     def _cursor_ignored(
         self,
         lang: str,
         listing: str,
+        walk: str,
         page: int,
         url: str,
         asked: str,
@@ -326,7 +411,7 @@ class ReportFeedSpider(scrapy.Spider):
             "cutting the walk off" if fallback else "walking down from the listing's first page instead",
         )
         if fallback:
-            self._listing_lost(lang, listing, page, url, "cursor_ignored")
+            self._window_lost(lang, listing, walk, page, url, "cursor_ignored")
             return
         # Counted as a failure of the route, not of the run: the fallback may still read the window.
         assert self.crawler.stats is not None
@@ -341,11 +426,13 @@ class ReportFeedSpider(scrapy.Spider):
             cb_kwargs={
                 "lang": lang,
                 "listing": listing,
+                "walk": walk,
                 "page": 1,
                 "data_url": _data_url(lang, None if listing == "feed" else slug),
                 "asked": None,
                 "fallback": True,
             },
+            priority=-1,
         )
 
     # -- listings ----------------------------------------------------------------------------------
@@ -449,14 +536,21 @@ class ReportFeedSpider(scrapy.Spider):
             oldest = min((_moment(e) for e in entries if e.published_at), default=None)
             self._end_walk(lang, listing, page, "no infinite-scroll endpoint on the page", oldest)
         else:
-            yield self.make_request(
-                parsing.next_batch_url(data_url, cursor),
-                callback=self.parse_listing,
-                errback=self.listing_failed,
-                cb_kwargs={"lang": lang, "listing": listing, "page": page + 1, "data_url": data_url},
-                # An empty batch that stays empty when asked again is the listing's end, not a fault.
-                meta={EMPTY_IS_END: True},
-            )
+            yield self._next_batch(lang, listing, page, data_url, cursor)
+            return
+        if listing == "feed":
+            # The ordinary walk of the edition's feed is over: the history walk may go on from its frontier.
+            yield from self._history_request(lang)
+
+    def _next_batch(self, lang: str, listing: str, page: int, data_url: str, cursor: str) -> Request:
+        return self.make_request(
+            parsing.next_batch_url(data_url, cursor),
+            callback=self.parse_listing,
+            errback=self.listing_failed,
+            cb_kwargs={"lang": lang, "listing": listing, "page": page + 1, "data_url": data_url},
+            # An empty batch that stays empty when asked again is the listing's end, not a fault.
+            meta={EMPTY_IS_END: True},
+        )
 
     def _page_limit(self, walk: WalkPlan) -> int:
         if walk.recheck:
@@ -464,8 +558,6 @@ class ReportFeedSpider(scrapy.Spider):
         return self.args.max_pages
 
     def _walk(self, lang: str, listing: str) -> WalkPlan:
-        if self.args.until is not None:
-            return WalkPlan(floor=self.since, stop_on_known=False)
         plan = self.walks.get((lang, listing))
         if plan is None:
             plan = self.walks[lang, listing] = self.ledger.walk_started(lang, listing)
@@ -473,15 +565,16 @@ class ReportFeedSpider(scrapy.Spider):
 
     def _end_walk(self, lang: str, listing: str, page: int, reason: str, floor: datetime | None) -> None:
         logger.debug("%s (%s) stops at page %d: %s", listing, lang, page, reason)
-        if self.args.until is not None:
-            self.ledger.window_ended(lang, listing, complete=floor is not None)
-            return
         self.ledger.walk_ended(lang, listing, page, reason, floor)
 
     def listing_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         kwargs = request.cb_kwargs
         reason, _ = failure_reason(failure)
+        if "walk" in kwargs:
+            url = page_url(request)
+            self._window_lost(kwargs["lang"], kwargs["listing"], kwargs["walk"], kwargs["page"], url, reason)
+            return
         self._listing_lost(kwargs["lang"], kwargs["listing"], kwargs["page"], page_url(request), reason)
 
     def _listing_lost(self, lang: str, listing: str, page: int, url: str, reason: str) -> None:
@@ -667,26 +760,11 @@ def _data_url(lang: str, category: str | None) -> str:
     return f"{prefix}/infinity/index" if category is None else f"{prefix}/infinity/category?slug={category}"
 
 
-CURSOR_FORMAT = "%Y-%m-%d %H:%M:%S"  # a card's data-timestamp: Baku time, to the second
-
-
-def _cursor_after(moment: datetime) -> str:
-    """The cursor whose batch starts with the cards published at ``moment`` (the site answers cards
-    strictly older than its cursor, to the second).
-
-    >>> _cursor_after(datetime(2026, 1, 29, 11, 0, 0, 500000, tzinfo=UTC))
-    '2026-01-29 15:00:01'
-    """
-    baku = moment.astimezone(BAKU).replace(microsecond=0)
-    return (baku + timedelta(seconds=1)).strftime(CURSOR_FORMAT)
-
-
 def _not_older(entries: list[FeedEntry], cursor: str) -> list[FeedEntry]:
     """The cards of a batch asked for below ``cursor`` that are not older than it (none when the cursor
     is not in the site's format: then nothing can be told)."""
-    try:
-        moment = datetime.strptime(cursor.strip(), CURSOR_FORMAT).replace(tzinfo=BAKU)
-    except ValueError:
+    moment = parsing.cursor_moment(cursor)
+    if moment is None:
         return []
     return [e for e in entries if e.published_at is not None and _moment(e) >= moment]
 
