@@ -4,9 +4,11 @@ by a kill or ``CLOSESPIDER_ITEMCOUNT`` and resumed where they stopped."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from contextlib import closing
 from datetime import UTC, datetime
@@ -164,3 +166,47 @@ def test_a_cut_window_resumes_where_it_stopped(tmp_path: Path, cut: str) -> None
         print(f"{cut}: cut+resume read {pages} listing pages, one uninterrupted run {whole_pages}")
         assert pages <= 1.3 * whole_pages, (pages, whole_pages)
         assert all(done for _, _, done, _ in _history(data))
+
+
+def test_continuous_history_over_several_runs_ends_with_the_whole_site(tmp_path: Path) -> None:
+    with SiteSimulator(articles=900, seed=45) as sim:
+        history = sim.articles()[-1]["published"][:10]  # the day of the site's first article
+        args = {"history": history, "history_budget": "8"}
+        done = False
+        for run in range(10):
+            if run:
+                sim.advance(add=30)  # new articles between runs: no gap may open behind them
+            code, log = crawl(tmp_path, sim, clock_after(sim), args=args)
+            assert code == 0, log[-3000:]
+            assert "History (" in log
+            parts = _history(tmp_path)
+            assert len(parts) == 3
+            if all(done for _, _, done, _ in parts):
+                done = True
+                break
+        assert done and run > 1  # the budget spread the history over several runs
+        truth = {a["url"] for a in sim.articles() if a["published"][:10] >= history}
+        assert _stored(tmp_path) == truth
+        lines = [str(line["url"]) for line in read_jsonl(tmp_path / "articles.jsonl")]
+        assert len(lines) == len(set(lines))
+        runs = subprocess.run(
+            [sys.executable, "-m", "scrapy", "runs"],
+            cwd=ROOT,
+            env={**os.environ, "NEWSCRAWL_SQLITE": str(tmp_path / "newscrawl.sqlite3")},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert f"history az: complete, toward {history}" in runs.stdout
+
+
+def test_history_errors_exit_2(tmp_path: Path) -> None:
+    with SiteSimulator(articles=100, seed=46) as sim:
+        clock = clock_after(sim)
+        for args, message in (
+            ({"history": "2026-01-01", "until": "2026-01-10", "since": "2026-01-05"}, "cannot be combined"),
+            ({"history": "2026-01-01", "history_budget": "0"}, "history_budget must be a whole number"),
+            ({"history": "2099-01-01"}, "is after the crawl's now"),
+        ):
+            code, log = crawl(tmp_path, sim, clock, args=args)
+            assert code == 2 and message in log, log[-2000:]
