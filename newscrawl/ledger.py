@@ -493,10 +493,12 @@ class Ledger:
                 start = datetime.fromisoformat(cover.covered_from)
             elif (language, "feed") in self._covered:
                 start = self._covered[language, "feed"]
-            if start is None or start == BEGINNING:
+            if start is None:
                 return None
-            # The frontier starts where the ordinary walks' coverage begins: no gap between them.
-            part = HistoryPart(language, "feed", *key, cursor_after(start), start.isoformat(), False, 0)
+            # The frontier starts where the ordinary walks' coverage begins: no gap between them. A
+            # coverage from the listing's very end leaves nothing older to read.
+            done = start == BEGINNING
+            part = HistoryPart(language, "feed", *key, cursor_after(start), start.isoformat(), done, 0)
         self._windows[language, HISTORY_WALK] = _WindowWalk(part, stored=stored, entry_at=part.reached_at)
         return part
 

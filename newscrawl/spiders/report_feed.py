@@ -511,6 +511,8 @@ class ReportFeedSpider(scrapy.Spider):
                 self._listing_lost(lang, listing, page, response.url, "empty_listing")
             else:
                 self._end_walk(lang, listing, page, "an empty batch", BEGINNING)
+                if listing == "feed":
+                    yield from self._history_request(lang)
             return
         fresh = [e for e in entries if not _older_than(e, walk.floor)]
         all_known = yield from self._cards(fresh, lang, _links(text))
