@@ -73,6 +73,12 @@ class ReportFeedSpider(scrapy.Spider):
         as many batches as the window holds, walks the Latest News feed only unless ``categories`` names
         some, and stores exactly the articles whose cards show them published within the window.
         A window cut short resumes where it stopped when it is asked for again (docs/history.md).
+      history
+        A date (or the setting ``NEWSCRAWL_HISTORY``): after the ordinary walk, continue each edition's
+        Latest News backwards from its history frontier toward that date, through the cursor, within
+        ``history_budget`` listing pages (default 100). Not with ``until``.
+      history_budget
+        Listing pages a run may spend on the history walks of all editions. Default: 100.
       max_pages
         Listing pages (first page plus infinite-scroll batches) read per listing by the walk from now.
         Default: 20. A window's walk reads as many as the window holds.
