@@ -76,16 +76,26 @@ def test_a_window_stores_exactly_its_articles_including_both_boundaries(tmp_path
         assert "read completely by an earlier run" in log
 
 
-def test_a_site_that_ignores_the_cursor_is_noticed_and_walked_from_page_1(tmp_path: Path) -> None:
-    with SiteSimulator(articles=ARTICLES, seed=42, ignore_cursor=True) as sim:
+@pytest.mark.parametrize("archive", [True, False])
+def test_a_site_that_ignores_the_cursor_is_noticed_and_read_another_way(
+    tmp_path: Path, archive: bool
+) -> None:
+    with SiteSimulator(articles=ARTICLES, seed=42, ignore_cursor=True, no_archive=not archive) as sim:
         articles = sim.articles()
         until, since = articles[200]["published"], articles[450]["published"]
         code, log = crawl(tmp_path, sim, clock_after(sim), args={"since": since, "until": until})
         assert code == 0, log[-3000:]
-        assert "the site ignored the cursor; walking down from the listing's first page instead" in log
+        assert "the site ignored the cursor; reading the daily archive instead" in log
         assert "'newscrawl/failed/cursor_ignored': 3" in log  # once per edition
         assert _stored(tmp_path) == _truth(sim, since, until)
-        assert sim.state()["counts"]["requests/feed"] == 3
+        counts = sim.state()["counts"]
+        if archive:
+            assert counts["requests/archive"] >= 3 and "requests/feed" not in counts
+        else:
+            assert "the daily archive answered 404" in log and "it is missing for this edition" in log
+            assert "'newscrawl/failed/archive_missing': 3" in log
+            assert counts["requests/feed"] == 3  # then page 1 of each edition's feed
+        assert all(done for _, _, done, _ in _history(tmp_path))
 
 
 def test_until_errors_exit_2_with_one_sentence(tmp_path: Path) -> None:

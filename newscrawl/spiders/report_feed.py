@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Generator, Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FIRST_RUN_WINDOW = timedelta(hours=24)
+# Days in a row the daily archive may answer 404 before it counts as missing for an edition.
+ARCHIVE_MISSING_DAYS = 3
 HISTORY = HISTORY_WALK  # the walk that continues the archive backwards (-a history)
 # A later run looks back this far before the previous run's start, so a headline corrected shortly
 # after publication is still seen on its card.
@@ -131,6 +133,7 @@ class ReportFeedSpider(scrapy.Spider):
         # window walks (lang, listing) and the history walk (lang, HISTORY) -> their oldest, newest moment
         self.bounds: dict[tuple[str, str], tuple[datetime, datetime]] = {}
         self.history_spent = 0  # listing pages of the history walks in this run
+        self.archive_missing: set[tuple[str, str]] = set()  # walks whose daily archive is not there
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -404,8 +407,10 @@ class ReportFeedSpider(scrapy.Spider):
         fallback: bool,
     ) -> Iterator[Request]:
         """Asked for cards older than a cursor, the site answered newer ones: nothing of the page is kept.
-        The walk starts again from the listing's first page, down to the window; when even the cursors of
-        its own cards are ignored, the walk is cut off, and says so."""
+        Latest News goes on through the daily archive from the cursor's day, a category (or a feed whose
+        archive is missing) from the listing's first page down to the window; when even the cursors of the
+        listing's own cards are ignored, the walk is cut off, and says so."""
+        archive = listing == "feed" and not fallback and (lang, walk) not in self.archive_missing
         logger.warning(
             "%s (%s) asked for cards older than %s and got one published %s (%s): the site ignored the "
             "cursor; %s",
@@ -414,7 +419,11 @@ class ReportFeedSpider(scrapy.Spider):
             asked,
             newer[0].published_at,
             url,
-            "cutting the walk off" if fallback else "walking down from the listing's first page instead",
+            "cutting the walk off"
+            if fallback
+            else "reading the daily archive instead"
+            if archive
+            else "walking down from the listing's first page instead",
         )
         if fallback:
             self._window_lost(lang, listing, walk, page, url, "cursor_ignored")
@@ -423,9 +432,18 @@ class ReportFeedSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("newscrawl/failed/cursor_ignored")
         self.crawler.stats.inc_value(f"newscrawl/failed/cursor_ignored/{lang}")
+        if archive:
+            moment = parsing.cursor_moment(asked)
+            assert moment is not None  # _not_older found newer cards: the cursor parsed
+            day = (moment - timedelta(seconds=1)).astimezone(BAKU).date()
+            yield self._archive_request(lang, listing, walk, day, found=False, missed=0)
+            return
+        yield self._first_page(lang, listing, walk)
+
+    def _first_page(self, lang: str, listing: str, walk: str) -> Request:
         slug = listing.removeprefix("category:")
         first = SITE[lang].feed_url if listing == "feed" else SITE[lang].category_url(slug)
-        yield self.make_request(
+        return self.make_request(
             first,
             callback=self.parse_window,
             errback=self.listing_failed,
@@ -440,6 +458,87 @@ class ReportFeedSpider(scrapy.Spider):
             },
             priority=-1,
         )
+
+    def _archive_request(
+        self, lang: str, listing: str, walk: str, day: date, found: bool, missed: int
+    ) -> Request:
+        return self.make_request(
+            f"{BASE_URL}{SITE[lang].prefix}/archive/{day:%Y/%m/%d}",
+            callback=self.parse_archive,
+            errback=self.listing_failed,
+            cb_kwargs={
+                "lang": lang,
+                "listing": listing,
+                "walk": walk,
+                "page": 1,
+                "day": day.isoformat(),
+                "found": found,
+                "missed": missed,
+            },
+            # An empty day answers 404: a page, not a failure.
+            meta={"handle_httpstatus_list": [404]},
+            priority=-1,
+        )
+
+    def parse_archive(
+        self,
+        response: Response,
+        lang: str,
+        listing: str,
+        walk: str,
+        page: int,
+        day: str,
+        found: bool,
+        missed: int,
+    ) -> Iterator[Request | FeedEntry]:
+        """A day of the daily archive (the fallback of a feed whose cursor is ignored): its cards within
+        the walk's bounds, then the day before, down to the window's oldest day."""
+        self._count("newscrawl/listing_pages", lang)
+        self._count("newscrawl/window/pages" if walk != HISTORY else "newscrawl/history/pages", lang)
+        if walk == HISTORY:
+            self.history_spent += 1
+        lower, upper = self.bounds[lang, walk]
+        entries = [] if response.status == 404 else parsing.parse_cards(decoded(response), listing=listing)
+        if entries:
+            found, missed = True, 0
+            dated = [e for e in entries if e.published_at is not None]
+            inside = [e for e in dated if lower <= _moment(e) <= upper]
+            text = decoded(response)
+            yield from self._cards(inside, lang, _links(text))
+            cursor = parsing.last_card_timestamp(text)
+            if inside and cursor is not None:
+                oldest = min(_moment(e) for e in dated)
+                urls = frozenset(canonical_url(e.url) for e in inside if e.url)
+                self.ledger.window_page(lang, walk, cursor, oldest, urls)
+            else:
+                self.ledger.window_counted(lang, walk)
+        else:
+            missed += 1
+            self.ledger.window_counted(lang, walk)
+        previous = date.fromisoformat(day) - timedelta(days=1)
+        last_day = previous < lower.astimezone(BAKU).date()
+        if not found and (missed >= ARCHIVE_MISSING_DAYS or last_day):
+            # report.az publishes every day: days on end without a page is an archive that is not there,
+            # and a window that the archive shows nothing of is checked from page 1, never stored empty.
+            self.archive_missing.add((lang, walk))
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("newscrawl/failed/archive_missing")
+            self.crawler.stats.inc_value(f"newscrawl/failed/archive_missing/{lang}")
+            logger.warning(
+                "%s (%s): the daily archive answered 404 for %d days in a row, down to %s: it is missing for "
+                "this edition; walking down from the listing's first page instead",
+                listing,
+                lang,
+                missed,
+                response.url,
+            )
+            yield self._first_page(lang, listing, walk)
+        elif last_day:
+            self._end_window(lang, listing, walk, page, "the archive day of since", complete=True)
+        elif walk == HISTORY and self.history_spent >= self.args.history_budget:
+            self._end_window(lang, listing, walk, page, "the history budget is spent", complete=False)
+        else:
+            yield self._archive_request(lang, listing, walk, previous, found, missed)
 
     # -- listings ----------------------------------------------------------------------------------
 

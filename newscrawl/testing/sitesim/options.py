@@ -44,6 +44,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--weight", choices=("light", "heavy"), default="light", help="heavy: 100-300 KB pages")
     p.add_argument("--js-listings", action="store_true", help="Latest News and categories built by script")
+    p.add_argument("--no-archive", action="store_true", help="the daily archive answers 404 for every day")
     p.add_argument(
         "--ignore-cursor",
         action="store_true",
@@ -83,6 +84,7 @@ def build_site(args: argparse.Namespace) -> Site:
         "weight": args.weight,
         "js_listings": args.js_listings,
         "ignore_cursor": args.ignore_cursor,
+        "archive": not args.no_archive,
         "faults": faults,
     }
     if args.stories:

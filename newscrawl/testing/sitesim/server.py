@@ -10,6 +10,8 @@ Control endpoints (never faulted):
 - ``POST /_sim/correct?path=/en/...``: correct the headline of that article, however old it is;
 - ``POST /_sim/cursor?ignore=1``: batch endpoints ignore any cursor that is not the timestamp of one of
   the listing's own cards (they answer from the newest, as for no cursor); ``ignore=0`` honours any date;
+- ``POST /_sim/archive?drop=1``: the daily archive ``/archive/YYYY/MM/DD`` answers 404 for every day
+  (``drop=0`` serves it again: a day's cards in the listing markup, 404 for a day without articles);
 - ``GET /_sim/articles``: the site's own truth, every article as ``{url, title, published}``.
 """
 
@@ -46,6 +48,7 @@ class Site:
     weight: render.Weight = "light"
     js_listings: bool = False
     ignore_cursor: bool = False  # honour only the cursors of the listing's own cards
+    archive: bool = True  # serve the daily archive /archive/YYYY/MM/DD
     faults: FaultPlan = field(default_factory=FaultPlan)
     counts: Counter[str] = field(default_factory=Counter)
 
@@ -60,6 +63,7 @@ class Site:
             "weight": self.weight,
             "js_listings": self.js_listings,
             "ignore_cursor": self.ignore_cursor,
+            "archive": self.archive,
             "faults": [
                 f"{f.kind}={f.rate:g}:{f.scope}{':once' if f.once else ''}" for f in self.faults.faults
             ],
@@ -145,6 +149,9 @@ class SiteResource(Resource):
         if path == CONTROL + "cursor":
             self.site.ignore_cursor = query.get("ignore", ["1"])[0] not in ("0", "false", "")
             return _json(request, {"ignore_cursor": self.site.ignore_cursor})
+        if path == CONTROL + "archive":
+            self.site.archive = query.get("drop", ["1"])[0] in ("0", "false", "")
+            return _json(request, {"archive": self.site.archive})
         if path == CONTROL + "reset":
             self.site.counts.clear()
             self.site.faults.attempts.clear()
@@ -161,6 +168,8 @@ class SiteResource(Resource):
         if path == CONTROL + "articles":
             return _json(request, {"articles": self.site.articles()})
         found = render.route(raw.removeprefix(render.JS_PREFIX))
+        if found is not None and found.kind == "archive" and not self.site.archive:
+            found = None  # the archive dropped: every day answers 404
         kind = "404" if found is None else found.kind
         self.site.counts[f"requests/{kind}"] += 1
         page_class: Literal["article", "listing", "batch", "other"] = (
@@ -180,7 +189,11 @@ class SiteResource(Resource):
             self.site.counts[f"faults/{fault}/{kind}"] += 1
         if self.site.ignore_cursor and found is not None and found.cursor is not None:
             raw = _unless_own_cursor(self.site.index, found, raw)
-        page = render.render(self.site.index, raw, self.site.weight, self.site.js_listings)
+        page = (
+            None
+            if found is None
+            else render.render(self.site.index, raw, self.site.weight, self.site.js_listings)
+        )
         if page is None:
             request.setResponseCode(404)
             request.setHeader(b"Content-Type", b"text/html; charset=utf-8")
