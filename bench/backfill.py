@@ -167,8 +167,8 @@ def main() -> None:
         print(
             f"continuous history in {cut['runs']:.0f} runs of {budget} pages against one run: "
             f"{cut['pages']:,.0f} against {whole['pages']:,.0f} listing pages "
-            f"({cut['pages'] / max(whole['pages'], 1):.2f}x; of them history walks {cut['history_pages']:,.0f} "
-            f"against {whole['history_pages']:,.0f}, "
+            f"({cut['pages'] / max(whole['pages'], 1):.2f}x; of them history walks "
+            f"{cut['history_pages']:,.0f} against {whole['history_pages']:,.0f}, "
             f"{cut['history_pages'] / max(whole['history_pages'], 1):.2f}x; the rest are each run's ordinary "
             f"walk of every listing); stored {cut['stored']:,.0f} against "
             f"{whole['stored']:,.0f} (missing {cut['missing']:,.0f}, extra {cut['extra']:,.0f})"
