@@ -15,8 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from scrapy.utils.test import get_crawler
 
+from newscrawl.arguments import DEFAULT_HISTORY_BUDGET
 from newscrawl.dates import BAKU
+from newscrawl.spiders.report_feed import ReportFeedSpider
 from newscrawl.testing.crawls import ROOT, crawl_command, read_jsonl
 from newscrawl.testing.sitesim import SiteSimulator
 from newscrawl.testing.soak import SETTINGS, clock_after, crawl
@@ -220,3 +223,11 @@ def test_history_errors_exit_2(tmp_path: Path) -> None:
         ):
             code, log = crawl(tmp_path, sim, clock, args=args)
             assert code == 2 and message in log, log[-2000:]
+
+
+def test_the_history_setting_stands_for_the_argument() -> None:
+    crawler = get_crawler(ReportFeedSpider, {"NEWSCRAWL_HISTORY": "2025-01-01"})
+    args = ReportFeedSpider.from_crawler(crawler).args
+    assert args.history is not None and args.history.isoformat() == "2025-01-01T00:00:00+04:00"
+    assert args.history_budget == DEFAULT_HISTORY_BUDGET
+    assert ReportFeedSpider.from_crawler(get_crawler(ReportFeedSpider, {})).args.history is None
