@@ -1,89 +1,180 @@
-"""A backfill: ``since=30d`` over the site simulator, and what it would cost at the default politeness.
+"""The history benchmark: the whole past of a simulated report.az read through the batch cursor.
 
-    .venv/bin/python bench/backfill.py [--articles 12000] [--days 30]
+    .venv/bin/python bench/backfill.py [--articles 100000] [--compare 10000] [--runs 10]
 
-The simulator holds N articles at its default rate (300 a day across the editions), the newest published a
-minute ago. One crawl with ``-a since=<days>d -a max_pages=100000`` (politeness relaxed on the command
-line to finish quickly) counts the listing and article requests. From those counts and the politeness
-settings of newscrawl/settings.py (one request at a time, DOWNLOAD_DELAY between requests; AutoThrottle
-only ever lengthens the delay) it computes the articles per second a polite backfill reaches at best: no
-waiting involved. Also computed: how many of the window's articles the default ``max_pages`` would reach.
-Asserts nothing.
+1. A complete history crawl, Latest News only, down to the first article: one window run
+   (``-a since=<the first article> -a until=<the newest>``) over a simulator of ``--articles`` articles,
+   politeness relaxed on the command line. Reported: listing pages per article (goal <= 0.06 with 20
+   cards a page), whether every article is stored exactly once (store and JSON Lines against the
+   simulator's own list), the crawl's peak RSS against the same crawl of a ``--compare``-article site
+   (goal <= 1.2x), and the time the same requests would take at the default politeness, computed from
+   newscrawl/settings.py, never waited for.
+2. The same history as continuous history cut into ``--runs`` budgeted runs (``-a history=<the first
+   article's day> -a history_budget=<its pages / runs>``) against one run with a budget large enough:
+   the same articles, and the listing pages of the cut runs against the single one (goal <= 1.1x).
+
+Asserts nothing. ``--articles 2000 --compare 1000 --runs 4`` is a quick look.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import shutil
+import sqlite3
+import subprocess
+import sys
 import tempfile
-from datetime import timedelta
+import time
+from contextlib import closing
 from pathlib import Path
 
-from _crawl import crawl_simulator, now_baku
+from _crawl import ROOT
 
 from newscrawl import settings
-from newscrawl.arguments import DEFAULT_MAX_PAGES
-from newscrawl.site import SITE
 from sitesim import SiteSimulator
-from sitesim.timeline import GeneratedIndex
+from sitesim.crawls import crawl_command, read_jsonl
+from sitesim.soak import SETTINGS, clock_after
 
-LISTING_KINDS = ("home", "feed", "category", "feed_batch", "category_batch")
+LISTING_KINDS = ("home", "feed", "category", "feed_batch", "category_batch", "archive")
+# Runs a command and prints its peak RSS (KiB): the wrapper's only child is the crawl.
+PEAK_RSS = (
+    "import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)"
+)
 
 
-def reachable(index: GeneratedIndex, max_pages: int, since_seconds: float) -> set[int]:
-    """Site ids on the first ``max_pages`` pages of every listing, no older than the window."""
-    found: set[int] = set()
-    for lang in index.languages:
-        listings = [(None, index.feed_size)] + [(c.slug, index.category_size) for c in SITE[lang].categories]
-        for category, size in listings:
-            for story in index.listing(lang, category, None, max_pages * size):
-                if (index.now - story.published).total_seconds() <= since_seconds:
-                    found.add(story.site_id)
-    return found
+def run(data: Path, sim: SiteSimulator, args: dict[str, str], clock: str) -> tuple[int, int, float]:
+    """One crawl: exit code, peak RSS in KiB, seconds."""
+    command, env = crawl_command(data, sim.url, args, {**SETTINGS, "LOG_LEVEL": "WARNING"})
+    command = [sys.executable, "-c", PEAK_RSS, *command, "-s", f"NEWSCRAWL_CLOCK={clock}"]
+    started = time.monotonic()
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    rss = int(result.stderr.strip().splitlines()[-1])
+    if result.returncode != 0:
+        print(result.stderr[-2000:], file=sys.stderr)
+    return result.returncode, rss, seconds
+
+
+def listing_pages(sim: SiteSimulator) -> int:
+    counts = sim.state()["counts"]
+    return sum(int(counts.get(f"requests/{kind}", 0)) for kind in LISTING_KINDS)
+
+
+def stored(data: Path) -> tuple[set[str], int]:
+    with closing(sqlite3.connect(data / "newscrawl.sqlite3")) as db:
+        urls = {url for (url,) in db.execute("SELECT url FROM articles")}
+    lines = [str(line["url"]) for line in read_jsonl(data / "articles.jsonl")]
+    return urls, len(lines) - len(set(lines))
+
+
+def window_crawl(articles: int, work: Path) -> dict[str, float]:
+    """Part 1 for one site size."""
+    data = work / f"window-{articles}"
+    data.mkdir()
+    with SiteSimulator(articles=articles, seed=1) as sim:
+        site = sim.articles()
+        since, until = site[-1]["published"], site[0]["published"]
+        code, rss, seconds = run(data, sim, {"since": since, "until": until}, clock_after(sim))
+        pages = listing_pages(sim)
+        counts = sim.state()["counts"]
+        urls, duplicated = stored(data)
+        truth = {a["url"] for a in site}
+        requests = sum(int(v) for k, v in counts.items() if k.startswith("requests/"))
+    return {
+        "articles": len(truth),
+        "code": code,
+        "pages": pages,
+        "pages_per_article": pages / max(len(truth), 1),
+        "stored": len(urls),
+        "missing": len(truth - urls),
+        "extra": len(urls - truth),
+        "duplicated_lines": duplicated,
+        "rss_mib": rss / 1024,
+        "seconds": seconds,
+        "requests": requests,
+    }
+
+
+def continuous(articles: int, runs: int, budget: int, work: Path, name: str) -> dict[str, float]:
+    """Part 2: continuous history until done, ``budget`` pages a run, at most ``runs * 3`` runs."""
+    data = work / name
+    data.mkdir()
+    with SiteSimulator(articles=articles, seed=1) as sim:
+        site = sim.articles()
+        history = site[-1]["published"][:10]
+        args = {"history": history, "history_budget": str(budget)}
+        made = 0
+        clock = clock_after(sim)
+        history_pages = 0
+        while made < runs * 3:
+            made += 1
+            code, _, _ = run(data, sim, args, clock)
+            with closing(sqlite3.connect(data / "newscrawl.sqlite3")) as db:
+                parts = list(db.execute("SELECT done, pages FROM history WHERE until = 'frontier'"))
+            history_pages = sum(pages for _, pages in parts)
+            if code not in (0, 3) or (parts and all(done for done, _ in parts)):
+                break
+        pages = listing_pages(sim)
+        urls, duplicated = stored(data)
+        truth = {a["url"] for a in site if a["published"][:10] >= history}
+    return {
+        "runs": made,
+        "pages": pages,
+        "history_pages": history_pages,
+        "stored": len(urls),
+        "missing": len(truth - urls),
+        "extra": len(urls - truth),
+        "duplicated_lines": duplicated,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=12_000)
-    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--compare", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
-    end = now_baku()
-    index = GeneratedIndex(seed=1, articles=args.articles, end=end)
-    window = timedelta(days=args.days)
-    in_window = sum(1 for ordinal in range(len(index)) if end - index.story(ordinal).published <= window)
-    work = Path(tempfile.mkdtemp(prefix="newscrawl-bench-backfill-"))
+    work = Path(tempfile.mkdtemp(prefix="newscrawl-bench-history-"))
     try:
-        with SiteSimulator(articles=args.articles, seed=1, end=end.isoformat()) as sim:
-            crawl = crawl_simulator(work, sim.url, {"since": f"{args.days}d", "max_pages": "100000"})
-            counts = sim.state()["counts"]
+        big = window_crawl(args.articles, work)
+        small = window_crawl(args.compare, work)
+        delay = float(settings.DOWNLOAD_DELAY)
+        polite = big["requests"] * delay / settings.CONCURRENT_REQUESTS_PER_DOMAIN
+        print(json.dumps({"window": big, "compare": small}, indent=1))
+        print(
+            f"complete history of {big['articles']:,.0f} articles (feed only, one window run): "
+            f"{big['pages']:,.0f} listing pages, {big['pages_per_article']:.4f} per article; "
+            f"stored {big['stored']:,.0f}, missing {big['missing']:,.0f}, extra {big['extra']:,.0f}, "
+            f"duplicated JSON lines {big['duplicated_lines']:,.0f}; {big['seconds']:.0f} s relaxed"
+        )
+        print(
+            f"peak RSS {big['rss_mib']:.0f} MiB against {small['rss_mib']:.0f} MiB for "
+            f"{small['articles']:,.0f} articles: {big['rss_mib'] / small['rss_mib']:.2f}x"
+        )
+        print(
+            f"at the default politeness (DOWNLOAD_DELAY {delay:g} s, "
+            f"{settings.CONCURRENT_REQUESTS_PER_DOMAIN} request at a time): {big['requests']:,.0f} requests, "
+            f"at least {polite / 3600:.1f} h"
+        )
+        whole_budget = int(big["pages"]) * 2 + 100
+        whole = continuous(args.articles, 1, whole_budget, work, "continuous-one")
+        budget = max(1, math.ceil(big["pages"] / args.runs))
+        cut = continuous(args.articles, args.runs, budget, work, "continuous-cut")
+        print(json.dumps({"one_run": whole, "cut": cut}, indent=1))
+        print(
+            f"continuous history in {cut['runs']:.0f} runs of {budget} pages against one run: "
+            f"{cut['pages']:,.0f} against {whole['pages']:,.0f} listing pages "
+            f"({cut['pages'] / max(whole['pages'], 1):.2f}x; of them history walks "
+            f"{cut['history_pages']:,.0f} against {whole['history_pages']:,.0f}, "
+            f"{cut['history_pages'] / max(whole['history_pages'], 1):.2f}x; the rest are each run's ordinary "
+            f"walk of every listing); stored {cut['stored']:,.0f} against "
+            f"{whole['stored']:,.0f} (missing {cut['missing']:,.0f}, extra {cut['extra']:,.0f})"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    articles = counts.get("requests/article", 0)
-    listings = sum(counts.get(f"requests/{kind}", 0) for kind in LISTING_KINDS)
-    total = sum(v for k, v in counts.items() if k.startswith("requests/"))
-    stored = int(crawl.stats.get("newscrawl/stored/articles/new", 0))
-    delay = float(settings.DOWNLOAD_DELAY)
-    polite_seconds = total * delay / settings.CONCURRENT_REQUESTS_PER_DOMAIN
-    print(
-        f"site: {args.articles:,} articles over {(index.now - index.oldest).days} days; "
-        f"{in_window:,} published in the last {args.days} days"
-    )
-    print(
-        f"backfill since={args.days}d: {articles:,} article requests, {stored:,} stored, "
-        f"{listings:,} listing requests, {total:,} requests in all ({crawl.seconds:.0f} s relaxed)"
-    )
-    print(f"listing requests per article          {listings / max(articles, 1):.3f}")
-    print(
-        f"at the default politeness (DOWNLOAD_DELAY {delay:g} s, {settings.CONCURRENT_REQUESTS_PER_DOMAIN} "
-        f"request at a time): at least {polite_seconds / 3600:.1f} h, at most "
-        f"{stored / polite_seconds:.2f} articles/s"
-    )
-    default_reach = len(reachable(index, DEFAULT_MAX_PAGES, window.total_seconds()))
-    print(
-        f"with the default max_pages={DEFAULT_MAX_PAGES}, listings reach {default_reach:,} of the "
-        f"{in_window:,} articles in the window ({default_reach / max(in_window, 1):.0%}); pass -a max_pages "
-        "for a deep backfill"
-    )
 
 
 if __name__ == "__main__":

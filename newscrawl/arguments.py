@@ -15,6 +15,9 @@ from newscrawl.exceptions import ArgumentError
 from newscrawl.site import LANGUAGES, SITE
 
 DEFAULT_MAX_PAGES = 20
+# Listing pages a run may spend continuing the history backwards: at the default politeness (about 1.5
+# s a request with its 20 articles), well inside the 15-minute timer.
+DEFAULT_HISTORY_BUDGET = 100
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -27,6 +30,9 @@ class Arguments:
     categories: frozenset[str] | None  # None: every category the pages link to
     since: datetime | None
     max_pages: int
+    until: datetime | None = None  # a window's newest moment: None walks from now
+    history: datetime | None = None  # continuous history: the oldest moment to extend the archive to
+    history_budget: int = DEFAULT_HISTORY_BUDGET  # listing pages per run for it
     raw: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -36,6 +42,9 @@ class Arguments:
         categories: str | None = None,
         since: str | None = None,
         max_pages: str | int | None = None,
+        until: str | None = None,
+        history: str | None = None,
+        history_budget: str | int | None = None,
         *,
         now: datetime | None = None,
     ) -> Arguments:
@@ -49,6 +58,13 @@ class Arguments:
         newscrawl.exceptions.ArgumentError: lang must be a comma list of az, en, ru (got 'de'): -a lang=en,ru
         >>> Arguments.parse(since="6h", now=datetime(2026, 1, 29, 21, tzinfo=BAKU)).since.isoformat()
         '2026-01-29T15:00:00+04:00'
+        >>> Arguments.parse(since="2026-01-01", until="2026-01-02T00:00:00Z",
+        ...                 now=datetime(2026, 1, 29, 21, tzinfo=BAKU)).until.isoformat()
+        '2026-01-02T00:00:00+00:00'
+        >>> Arguments.parse(since="2026-01-02", until="2026-01-01")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        newscrawl.exceptions.ArgumentError: until (2026-01-01T00:00:00+04:00) is before since ...
         """
         raw = {
             k: str(v)
@@ -57,15 +73,50 @@ class Arguments:
                 ("categories", categories),
                 ("since", since),
                 ("max_pages", max_pages),
+                ("until", until),
+                ("history", history),
+                ("history_budget", history_budget),
             )
             if v is not None
         }
         languages = _parse_languages(lang)
+        now = now or datetime.now(BAKU)
+        start = _parse_since(since, now)
+        end = _parse_moment("until", until, now)
+        if end is not None:
+            if end > now:
+                raise ArgumentError(
+                    f"until ({end.isoformat()}) is after the crawl's now ({now.isoformat()}): "
+                    "leave it out to read up to now"
+                )
+            if start is None:
+                raise ArgumentError(
+                    f"until ({end.isoformat()}) needs since, the oldest moment of the window: "
+                    "-a since=2025-01-01 -a until=2025-02-01"
+                )
+            if end < start:
+                raise ArgumentError(
+                    f"until ({end.isoformat()}) is before since ({start.isoformat()}): "
+                    "give the oldest moment as since and the newest as until"
+                )
+        oldest = _parse_moment("history", history, now)
+        if oldest is not None and end is not None:
+            raise ArgumentError(
+                "history (continue the archive back from each run) and until (read one window) cannot be "
+                "combined: give one of them"
+            )
+        if oldest is not None and oldest > now:
+            raise ArgumentError(
+                f"history ({oldest.isoformat()}) is after the crawl's now ({now.isoformat()})"
+            )
         return cls(
             languages=languages,
             categories=_parse_categories(categories, languages),
-            since=_parse_since(since, now or datetime.now(BAKU)),
+            since=start,
             max_pages=_parse_max_pages(max_pages),
+            until=end,
+            history=oldest,
+            history_budget=_parse_pages("history_budget", history_budget, DEFAULT_HISTORY_BUDGET),
             raw=raw,
         )
 
@@ -98,6 +149,10 @@ def _parse_categories(value: str | None, languages: tuple[str, ...]) -> frozense
 
 
 def _parse_since(value: str | None, now: datetime) -> datetime | None:
+    return _parse_moment("since", value, now)
+
+
+def _parse_moment(name: str, value: str | None, now: datetime) -> datetime | None:
     if value is None or not value.strip():
         return None
     text = value.strip()
@@ -108,21 +163,23 @@ def _parse_since(value: str | None, now: datetime) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise ArgumentError(
-            f"since must be an ISO date or datetime (2026-01-29, 2026-01-29T15:00) or a duration "
+            f"{name} must be an ISO date or datetime (2026-01-29, 2026-01-29T15:00) or a duration "
             f"such as 30m, 6h, 2d, 1w (got {value!r})"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=BAKU)
 
 
 def _parse_max_pages(value: str | int | None) -> int:
+    return _parse_pages("max_pages", value, DEFAULT_MAX_PAGES)
+
+
+def _parse_pages(name: str, value: str | int | None, default: int) -> int:
     if value is None or str(value).strip() == "":
-        return DEFAULT_MAX_PAGES
+        return default
     try:
         pages = int(str(value).strip())
     except ValueError:
         pages = 0
     if pages < 1:
-        raise ArgumentError(
-            f"max_pages must be a whole number of at least 1 (got {value!r}), e.g. -a max_pages=5"
-        )
+        raise ArgumentError(f"{name} must be a whole number of at least 1 (got {value!r}), e.g. -a {name}=5")
     return pages

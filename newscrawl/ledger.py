@@ -41,7 +41,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Self
 
@@ -50,7 +50,8 @@ from scrapy import Spider, signals
 
 from newscrawl.addon import store_path
 from newscrawl.items import Article
-from newscrawl.store import Card, Coverage, Failure, Store, content_hash
+from newscrawl.parsing import cursor_after
+from newscrawl.store import Card, Coverage, Failure, HistoryPart, Store, content_hash
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -74,6 +75,26 @@ class WalkPlan:
     floor: datetime  # cards older than this end the walk
     stop_on_known: bool  # whether a page of known cards may end it
     recheck: bool = False  # a re-walk of the correction window: its own page cap, not max_pages
+
+
+@dataclass(slots=True)
+class _WindowWalk:
+    """A window walk of this run: its pages in order, until every article behind their cards settles."""
+
+    part: HistoryPart
+    pending: list[tuple[str, str, frozenset[str]]] = field(default_factory=list)  # (cursor, moment, urls)
+    ended: bool = False  # the walk passed since or the listing's end
+    pages: int = 0  # pages read by this run
+    stored: bool = True  # whether the part is in the store yet
+    cards: int = 0  # cards of the window read by this run
+    entry_at: str | None = None  # the moment it entered at
+    lowest: str | None = None  # the oldest card it read
+
+
+HISTORY_WALK = "history"  # the key of an edition's history walk (the spider's HISTORY)
+
+# The ``until`` of a history row that records the continuous history's frontier (-a history).
+CONTINUOUS = "frontier"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +134,7 @@ class Ledger:
         self._feeds: set[str] = set()
         self._reason: str | None = None
         self._outcome: str | None = None
+        self._windows: dict[tuple[str, str], _WindowWalk] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -384,9 +406,15 @@ class Ledger:
             # No run (``scrapy parse``, ``scrapy check``): read the page, record nothing.
             return WalkPlan(floor=BEGINNING, stop_on_known=False)
         floor = self.since
+        cover = self.store.coverage(language, listing)
+        # An owed article older than what the ordinary walks cover came from a window of the past or the
+        # history walk: it is requested first like every owed one, but never drags this walk down to it.
+        bottom = datetime.fromisoformat(cover.covered_from) if cover and cover.covered_from else None
         for failure in self._owed.values():
             if failure.language == language and failure.listing == listing and failure.published_at:
-                floor = min(floor, datetime.fromisoformat(failure.published_at))
+                published = datetime.fromisoformat(failure.published_at)
+                if bottom is None or published >= bottom:
+                    floor = min(floor, published)
         previous = self.store.last_walk(language, listing, self.run_id)
         stop_on_known = (
             previous is not None
@@ -437,7 +465,104 @@ class Ledger:
         )
         self._maybe_commit()
 
-    # -- items ----------------------------------------------------------------------------------------
+    # -- windows of the past ---------------------------------------------------------------------------
+
+    def window_started(
+        self, language: str, listing: str, walk: str, since: datetime, until: datetime
+    ) -> HistoryPart:
+        """How far earlier runs read this window of this listing (``reached``: the cursor to enter at)."""
+        key = _instant(since), _instant(until)
+        part = self.store.history_part(language, listing, *key)
+        stored = part is not None
+        if part is None:
+            part = HistoryPart(language, listing, *key, None, None, False, 0)
+        self._windows[language, walk] = _WindowWalk(part, stored=stored, entry_at=until.isoformat())
+        return part
+
+    def history_started(self, language: str, oldest: datetime) -> HistoryPart | None:
+        """The edition's history frontier (continuous history down to ``oldest``): where an earlier run
+        left it, or, the first time, where the ordinary walks' coverage of Latest News begins; None while
+        no complete walk has covered anything."""
+        key = _instant(oldest), CONTINUOUS
+        part = self.store.history_part(language, "feed", *key)
+        stored = part is not None
+        if part is None or part.reached is None:
+            cover = self.store.coverage(language, "feed")
+            start: datetime | None = None
+            if cover is not None and cover.covered_from:
+                start = datetime.fromisoformat(cover.covered_from)
+            elif (language, "feed") in self._covered:
+                start = self._covered[language, "feed"]
+            if start is None:
+                return None
+            # The frontier starts where the ordinary walks' coverage begins: no gap between them. A
+            # coverage from the listing's very end leaves nothing older to read.
+            done = start == BEGINNING
+            part = HistoryPart(language, "feed", *key, cursor_after(start), start.isoformat(), done, 0)
+        self._windows[language, HISTORY_WALK] = _WindowWalk(part, stored=stored, entry_at=part.reached_at)
+        return part
+
+    def history_frontier(self, language: str) -> tuple[HistoryPart, float, float] | None:
+        """The edition's history frontier after this run's walk, with the articles and listing pages per
+        day of the stretch this run read (0 when it read none)."""
+        walk = self._windows.get((language, HISTORY_WALK))
+        if walk is None:
+            return None
+        self._advance_windows()
+        per_day = pages_per_day = 0.0
+        if walk.entry_at and walk.lowest:
+            days = (
+                datetime.fromisoformat(walk.entry_at) - datetime.fromisoformat(walk.lowest)
+            ).total_seconds()
+            days /= 86400
+            if days > 0:
+                per_day, pages_per_day = walk.cards / days, walk.pages / days
+        return walk.part, per_day, pages_per_day
+
+    def window_page(
+        self, language: str, listing: str, cursor: str, moment: datetime, urls: frozenset[str]
+    ) -> None:
+        """A page of a window walk was read: its window's cards named ``urls``; ``cursor`` (the raw
+        data-timestamp of its last card, at ``moment``) enters the listing below it. The window is done
+        down to it once every one of those articles is stored, gone or owed (see :meth:`commit`)."""
+        walk = self._windows.get((language, listing))
+        if walk is None:
+            return
+        walk.pages += 1
+        walk.cards += len(urls)
+        walk.lowest = moment.isoformat()
+        walk.pending.append((cursor, moment.isoformat(), urls))
+
+    def window_counted(self, language: str, listing: str) -> None:
+        """A page of the window walk that holds none of its cards (above until, on the way down)."""
+        walk = self._windows.get((language, listing))
+        if walk is not None:
+            walk.pages += 1
+
+    def window_ended(self, language: str, listing: str, complete: bool) -> None:
+        """The window walk stopped: ``complete`` when it passed since or reached the listing's end."""
+        walk = self._windows.get((language, listing))
+        if walk is not None:
+            walk.ended = walk.ended or complete
+        self._advance_windows()
+
+    def _advance_windows(self) -> None:
+        """Move each window's mark down over the pages whose articles all settled, in one transaction
+        with those articles: a killed run leaves a mark that never runs ahead of what it stored."""
+        if not self._windows or self.run_id is None:
+            return
+        unsettled = set(self._outstanding) | set(self._parsed) | {v[0] for v in self._parsed.values()}
+        for walk in self._windows.values():
+            part = walk.part
+            reached, reached_at = part.reached, part.reached_at
+            while walk.pending and not (walk.pending[0][2] & unsettled):
+                reached, reached_at, _ = walk.pending.pop(0)
+            done = part.done or (walk.ended and not walk.pending)
+            pages = part.pages + walk.pages
+            updated = replace(part, reached=reached, reached_at=reached_at, done=done, pages=pages)
+            if updated != part or not walk.stored:
+                self.store.set_history_part(updated, self.run_id)
+                walk.part, walk.stored = replace(updated, pages=part.pages), True
 
     def store_article(self, item: Any) -> StoreResult:
         """Write an article; ``alias`` when it is a stored article under another URL, unchanged."""
@@ -508,9 +633,15 @@ class Ledger:
         """Commit, recording the size of every JSON Lines file: each byte below it is a committed item."""
         if self._staged:
             logger.debug("Committing with %d items not yet exported", self._staged)
+        self._advance_windows()
         sizes = {path: os.path.getsize(path) for path in self._feeds if os.path.isfile(path)}
         self.store.set_feed_offsets(sizes, self.run_id)
         self.store.commit()
+
+
+def _instant(moment: datetime) -> str:
+    """A window's boundary as the store keys it: a UTC instant, however it was spelled."""
+    return moment.astimezone(UTC).isoformat()
 
 
 def _is_article(item: Any) -> bool:

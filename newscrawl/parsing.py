@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +30,7 @@ from w3lib.url import add_or_replace_parameters
 
 from newscrawl import jsonld
 from newscrawl.agencies import canonical_agency
+from newscrawl.dates import BAKU
 from newscrawl.items import Article, FeedEntry
 from newscrawl.loaders import (
     ArticleLoader,
@@ -769,6 +771,29 @@ def load_more_url(response: TextResponse) -> str | None:
     """The absolute infinite-scroll endpoint of a listing page (its query, such as ``slug=``, kept)."""
     data_url = (response.css(LOAD_CONTAINER).get() or response.xpath(LOAD_MORE_DATA_URL).get() or "").strip()
     return response.urljoin(data_url) if data_url else None
+
+
+CURSOR_FORMAT = "%Y-%m-%d %H:%M:%S"  # a card's data-timestamp: Baku time, to the second
+
+
+def cursor_after(moment: datetime) -> str:
+    """The cursor whose batch starts with the cards published at ``moment``: the site answers the cards
+    strictly older than its cursor, to the second.
+
+    >>> from datetime import UTC
+    >>> cursor_after(datetime(2026, 1, 29, 11, 0, 0, 500000, tzinfo=UTC))
+    '2026-01-29 15:00:01'
+    """
+    baku = moment.astimezone(BAKU).replace(microsecond=0)
+    return (baku + timedelta(seconds=1)).strftime(CURSOR_FORMAT)
+
+
+def cursor_moment(cursor: str) -> datetime | None:
+    """The moment a cursor names (Baku time), or None for a cursor not in the site's format."""
+    try:
+        return datetime.strptime(cursor.strip(), CURSOR_FORMAT).replace(tzinfo=BAKU)
+    except ValueError:
+        return None
 
 
 def next_batch_url(data_url: str, cursor: str) -> str:

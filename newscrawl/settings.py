@@ -57,6 +57,10 @@ NEWSCRAWL_ORIGIN = os.environ.get("NEWSCRAWL_ORIGIN", "")
 # and reproducible runs. Empty: the machine's clock (under replay, the snapshot's moment).
 NEWSCRAWL_CLOCK = os.environ.get("NEWSCRAWL_CLOCK", "")
 
+# Continuous history (docs/history.md): every run, after its ordinary walk, extends the archive back toward
+# this date (as -a history=). Empty: off.
+NEWSCRAWL_HISTORY = os.environ.get("NEWSCRAWL_HISTORY", "")
+
 # Pages through a Splash server: plain (default), splash or auto (newscrawl/render.py).
 NEWSCRAWL_RENDER = os.environ.get("NEWSCRAWL_RENDER", "plain")
 SPLASH_URL = os.environ.get("SPLASH_URL", "http://127.0.0.1:8050")

@@ -119,6 +119,14 @@ class SiteSimulator:
         path = urllib.parse.urlsplit(url).path
         return self._call(f"/_sim/correct?{urllib.parse.urlencode({'path': path})}", "POST")
 
+    def ignore_cursor(self, ignore: bool = True) -> dict[str, Any]:
+        """Make batch endpoints honour only their own cards' timestamps as cursors (or any date again)."""
+        return self._call(f"/_sim/cursor?ignore={int(ignore)}", "POST")
+
+    def drop_archive(self, drop: bool = True) -> dict[str, Any]:
+        """Make the daily archive answer 404 for every day (or serve it again)."""
+        return self._call(f"/_sim/archive?drop={int(drop)}", "POST")
+
     def articles(self) -> list[dict[str, str]]:
         """The site's own truth: every article (``url``, ``title``, ``published``), newest first."""
         articles: list[dict[str, str]] = self._call("/_sim/articles")["articles"]

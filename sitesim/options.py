@@ -44,6 +44,12 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--weight", choices=("light", "heavy"), default="light", help="heavy: 100-300 KB pages")
     p.add_argument("--js-listings", action="store_true", help="Latest News and categories built by script")
+    p.add_argument("--no-archive", action="store_true", help="the daily archive answers 404 for every day")
+    p.add_argument(
+        "--ignore-cursor",
+        action="store_true",
+        help="batch endpoints honour only cursors that are the timestamps of the listing's own cards",
+    )
     p.add_argument(
         "--fault",
         action="append",
@@ -74,7 +80,13 @@ def build_site(args: argparse.Namespace) -> Site:
         )
     except FaultSpecError as error:
         raise OptionsError(str(error)) from None
-    options = {"weight": args.weight, "js_listings": args.js_listings, "faults": faults}
+    options = {
+        "weight": args.weight,
+        "js_listings": args.js_listings,
+        "ignore_cursor": args.ignore_cursor,
+        "archive": not args.no_archive,
+        "faults": faults,
+    }
     if args.stories:
         return Site.from_stories(args.stories, **options)
     if not MIN_ARTICLES <= args.articles <= MAX_ARTICLES:

@@ -8,6 +8,10 @@ Control endpoints (never faulted):
 - ``POST /_sim/reset``: zero the counters (requests per page kind, faults per kind);
 - ``POST /_sim/faults?fault=KIND=RATE[:SCOPE]&...&seed=N``: replace the fault plan (none: a healthy site);
 - ``POST /_sim/correct?path=/en/...``: correct the headline of that article, however old it is;
+- ``POST /_sim/cursor?ignore=1``: batch endpoints ignore any cursor that is not the timestamp of one of
+  the listing's own cards (they answer from the newest, as for no cursor); ``ignore=0`` honours any date;
+- ``POST /_sim/archive?drop=1``: the daily archive ``/archive/YYYY/MM/DD`` answers 404 for every day
+  (``drop=0`` serves it again: a day's cards in the listing markup, 404 for a day without articles);
 - ``GET /_sim/articles``: the site's own truth, every article as ``{url, title, published}``.
 """
 
@@ -17,8 +21,9 @@ import json
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Literal, cast
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from twisted.internet import reactor
 from twisted.python.failure import Failure
@@ -42,6 +47,8 @@ class Site:
     index: GeneratedIndex | SnapshotIndex
     weight: render.Weight = "light"
     js_listings: bool = False
+    ignore_cursor: bool = False  # honour only the cursors of the listing's own cards
+    archive: bool = True  # serve the daily archive /archive/YYYY/MM/DD
     faults: FaultPlan = field(default_factory=FaultPlan)
     counts: Counter[str] = field(default_factory=Counter)
 
@@ -55,6 +62,8 @@ class Site:
         common = {
             "weight": self.weight,
             "js_listings": self.js_listings,
+            "ignore_cursor": self.ignore_cursor,
+            "archive": self.archive,
             "faults": [
                 f"{f.kind}={f.rate:g}:{f.scope}{':once' if f.once else ''}" for f in self.faults.faults
             ],
@@ -137,6 +146,12 @@ class SiteResource(Resource):
             if story is None:
                 return _json(request, {"error": f"no article at {target!r}"}, 404)
             return _json(request, {"url": story.url, "title": story.title})
+        if path == CONTROL + "cursor":
+            self.site.ignore_cursor = query.get("ignore", ["1"])[0] not in ("0", "false", "")
+            return _json(request, {"ignore_cursor": self.site.ignore_cursor})
+        if path == CONTROL + "archive":
+            self.site.archive = query.get("drop", ["1"])[0] in ("0", "false", "")
+            return _json(request, {"archive": self.site.archive})
         if path == CONTROL + "reset":
             self.site.counts.clear()
             self.site.faults.attempts.clear()
@@ -153,6 +168,8 @@ class SiteResource(Resource):
         if path == CONTROL + "articles":
             return _json(request, {"articles": self.site.articles()})
         found = render.route(raw.removeprefix(render.JS_PREFIX))
+        if found is not None and found.kind == "archive" and not self.site.archive:
+            found = None  # the archive dropped: every day answers 404
         kind = "404" if found is None else found.kind
         self.site.counts[f"requests/{kind}"] += 1
         page_class: Literal["article", "listing", "batch", "other"] = (
@@ -170,7 +187,13 @@ class SiteResource(Resource):
         if fault is not None:
             self.site.counts[f"faults/{fault}"] += 1
             self.site.counts[f"faults/{fault}/{kind}"] += 1
-        page = render.render(self.site.index, raw, self.site.weight, self.site.js_listings)
+        if self.site.ignore_cursor and found is not None and found.cursor is not None:
+            raw = _unless_own_cursor(self.site.index, found, raw)
+        page = (
+            None
+            if found is None
+            else render.render(self.site.index, raw, self.site.weight, self.site.js_listings)
+        )
         if page is None:
             request.setResponseCode(404)
             request.setHeader(b"Content-Type", b"text/html; charset=utf-8")
@@ -219,6 +242,17 @@ class SiteResource(Resource):
             else:
                 transport.loseConnection()  # flushes the part, then closes cleanly
         return NOT_DONE_YET
+
+
+def _unless_own_cursor(index: GeneratedIndex | SnapshotIndex, found: render.Route, raw: str) -> str:
+    """``raw`` as it is when its cursor is the timestamp of one of the listing's cards, else without it."""
+    assert found.cursor is not None
+    below = index.listing(found.lang, found.category, found.cursor + timedelta(seconds=1), 1)
+    if below and below[0].published == found.cursor:
+        return raw
+    parts = urlsplit(raw)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("date", "oldest")]
+    return urlunsplit(("", "", parts.path, urlencode(query), ""))
 
 
 def _later(request: Request, seconds: float, action: Any) -> None:

@@ -12,6 +12,7 @@ from newscrawl import runreport
 from newscrawl.addon import store_path
 from newscrawl.exceptions import StoreError
 from newscrawl.store import recent_runs
+from newscrawl.store.runs import history_lines
 
 if TYPE_CHECKING:
     import argparse
@@ -60,3 +61,5 @@ class Command(ScrapyCommand):
             self.exitcode = 1
             return
         print(runreport.table(reversed(runs)))
+        for line in history_lines(store_path(self.settings)):
+            print(line)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any
 
 from newscrawl.export.source import Row, Snapshot, StoredArticles
@@ -53,6 +54,34 @@ def _md(text: Any) -> str:
 def date_range(articles: StoredArticles) -> tuple[str | None, str | None]:
     days = sorted({fact[2] for fact in articles.facts if fact[2]})
     return (days[0], days[-1]) if days else (None, None)
+
+
+GAP_DAYS_LISTED = 20
+
+
+def edition_days(articles: StoredArticles) -> list[tuple[str, str, str, list[str]]]:
+    """Per language: its first and last publication day, and the days between them without any article
+    (a gap in the crawl's history, or a day the edition published nothing).
+
+    >>> from types import SimpleNamespace
+    >>> facts = [("u", "en", "2026-01-01"), ("v", "en", "2026-01-04"), ("w", "az", "2026-01-02")]
+    >>> edition_days(SimpleNamespace(facts=facts))
+    [('az', '2026-01-02', '2026-01-02', []), ('en', '2026-01-01', '2026-01-04', ['2026-01-02', '2026-01-03'])]
+    """
+    days: dict[str, set[str]] = {}
+    for fact in articles.facts:
+        if fact[2]:
+            days.setdefault(fact[1], set()).add(fact[2])
+    result = []
+    for language, seen in sorted(days.items()):
+        first, last = min(seen), max(seen)
+        day, end, missing = date.fromisoformat(first), date.fromisoformat(last), []
+        while day <= end:
+            if day.isoformat() not in seen:
+                missing.append(day.isoformat())
+            day += timedelta(days=1)
+        result.append((language, first, last, missing))
+    return result
 
 
 def load_snippets(fmt: str, gzipped: bool) -> tuple[str, str]:
@@ -132,6 +161,12 @@ def render(
     for language, count in sorted(per_language.items()):
         add(f"| {language} | {count} |")
     add(f"| all | {len(facts)} |\n")
+    add("| language | first day | last day | days without an article |")
+    add("|---|---|---|---|")
+    for language, first_day, last_day, missing in edition_days(articles):
+        listed = ", ".join(missing[:GAP_DAYS_LISTED]) + (" ..." if len(missing) > GAP_DAYS_LISTED else "")
+        add(f"| {language} | {first_day} | {last_day} | {len(missing)}{': ' + listed if missing else ''} |")
+    add("")
     per_category = Counter((fact[1], fact[6] or "(none)") for fact in facts)
     add("| language | category | articles |")
     add("|---|---|---:|")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from newscrawl.exceptions import StoreError
 from newscrawl.store.articles import CONTENT_FIELDS, Articles, content_hash
 from newscrawl.store.db import SCHEMA_VERSION
-from newscrawl.store.listings import Card, Coverage, Failure, Listings, Walk
+from newscrawl.store.listings import Card, Coverage, Failure, HistoryPart, Listings, Walk
 from newscrawl.store.runs import Run, Runs, recent_runs
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "Card",
     "Coverage",
     "Failure",
+    "HistoryPart",
     "Run",
     "Store",
     "StoreError",

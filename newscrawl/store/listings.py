@@ -46,6 +46,20 @@ class Failure:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryPart:
+    """How far the walks of one window of one listing got (table ``history``)."""
+
+    language: str
+    listing: str
+    since: str
+    until: str
+    reached: str | None  # the cursor down to which the window is done
+    reached_at: str | None  # the publishing time of the card that cursor names
+    done: bool
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
 class Walk:
     """How the latest walk of a listing ended (table ``walks``)."""
 
@@ -67,6 +81,11 @@ class Coverage:
     rechecked_at: str | None
 
 
+def _history_part(row: Any) -> HistoryPart:
+    return HistoryPart(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), int(row[7]))
+
+
+_HISTORY = "language, listing, since, until, reached, reached_at, done, pages"
 _COVERAGE = "language, listing, first_clock, covered_from, covered_until, rechecked_at"
 
 
@@ -227,6 +246,41 @@ class Listings(Database):
             (language, listing),
         ).fetchone()
         return None if row is None else Coverage(*row)
+
+    def history_part(self, language: str, listing: str, since: str, until: str) -> HistoryPart | None:
+        """How far earlier runs read this window of this listing, or None."""
+        row = self.connection.execute(
+            f"SELECT {_HISTORY} FROM history WHERE language = ? AND listing = ? AND since = ? AND until = ?",
+            (language, listing, since, until),
+        ).fetchone()
+        return None if row is None else _history_part(row)
+
+    def history_parts(self) -> list[HistoryPart]:
+        rows = self.connection.execute(f"SELECT {_HISTORY} FROM history ORDER BY language, listing, until")
+        return [_history_part(row) for row in rows]
+
+    def set_history_part(self, part: HistoryPart, run_id: int | None) -> None:
+        """Record how far a window of a listing is done."""
+        self._write()
+        self.connection.execute(
+            f"INSERT INTO history ({_HISTORY}, run_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (language, listing, since, until) DO UPDATE SET reached = excluded.reached, "
+            "reached_at = excluded.reached_at, done = excluded.done, pages = excluded.pages, "
+            "run_id = excluded.run_id, updated_at = excluded.updated_at",
+            (
+                part.language,
+                part.listing,
+                part.since,
+                part.until,
+                part.reached,
+                part.reached_at,
+                int(part.done),
+                part.pages,
+                run_id,
+                utc_now(),
+            ),
+        )
+        self._wrote()
 
     def set_coverage(self, coverage: Coverage) -> None:
         """Record what a listing's walks now cover."""

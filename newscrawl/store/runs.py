@@ -7,10 +7,11 @@ import sqlite3
 from collections.abc import Mapping
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from newscrawl.dates import utc_now
+from newscrawl.dates import BAKU, utc_now
 from newscrawl.exceptions import StoreError
 from newscrawl.store.db import Database, _error_for, _json
 
@@ -108,3 +109,31 @@ def _run(row: tuple[Any, ...]) -> Run:
         finish_reason=row[7],
         outcome=row[8],
     )
+
+
+def history_lines(path: str | Path) -> list[str]:
+    """One line per edition's history frontier and per window of the past (table ``history``), for
+    ``scrapy runs``; none for a store without them. Read-only, like :func:`recent_runs`."""
+    path = Path(path)
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
+            rows = connection.execute(
+                "SELECT language, listing, since, until, reached_at, done, pages FROM history "
+                "ORDER BY until = 'frontier' DESC, language, listing, until"
+            ).fetchall()
+    except sqlite3.Error:
+        return []  # a store from before the history table, or none
+    lines = []
+
+    def baku(moment: str) -> str:
+        return datetime.fromisoformat(moment).astimezone(BAKU).isoformat()
+
+    for language, listing, since, until, reached_at, done, pages in rows:
+        since = baku(since)
+        state = "complete" if done else f"back to {reached_at or '-'}"
+        if until == "frontier":
+            lines.append(f"history {language}: {state}, toward {since} ({pages} listing pages so far)")
+        else:
+            window = f"{since} .. {baku(until)}"
+            lines.append(f"window {language} {listing} {window}: {state} ({pages} listing pages)")
+    return lines

@@ -1,0 +1,233 @@
+"""Windows of the past (``-a since=... -a until=...``) against the site simulator's own article list:
+exact at their boundaries, through the batch cursor or, when the site ignores it, from page 1; cut short
+by a kill or ``CLOSESPIDER_ITEMCOUNT`` and resumed where they stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from scrapy.utils.test import get_crawler
+
+from newscrawl.arguments import DEFAULT_HISTORY_BUDGET
+from newscrawl.dates import BAKU
+from newscrawl.spiders.report_feed import ReportFeedSpider
+from sitesim import SiteSimulator
+from sitesim.crawls import ROOT, crawl_command, read_jsonl
+from sitesim.soak import SETTINGS, clock_after, crawl
+
+pytestmark = pytest.mark.slow
+
+ARTICLES = 600
+
+
+def _stored(data: Path) -> set[str]:
+    with closing(sqlite3.connect(data / "newscrawl.sqlite3")) as db:
+        return {url for (url,) in db.execute("SELECT url FROM articles")}
+
+
+def _history(data: Path) -> list[tuple[str, str, int, int]]:
+    with closing(sqlite3.connect(data / "newscrawl.sqlite3")) as db:
+        return list(db.execute("SELECT language, reached, done, pages FROM history ORDER BY language"))
+
+
+def _truth(sim: SiteSimulator, since: str, until: str) -> set[str]:
+    """The site's articles published within since..until (Baku time, inclusive)."""
+    return {a["url"] for a in sim.articles() if since <= a["published"] <= until}
+
+
+def _listing_pages(sim: SiteSimulator) -> int:
+    counts = sim.state()["counts"]
+    return sum(int(n) for kind, n in counts.items() if kind.startswith("requests/") and "feed" in kind)
+
+
+def test_a_window_stores_exactly_its_articles_including_both_boundaries(tmp_path: Path) -> None:
+    with SiteSimulator(articles=ARTICLES, seed=41) as sim:
+        articles = sim.articles()
+        # The boundaries are the publishing times of two articles: both belong to the window.
+        until, since = articles[120]["published"], articles[380]["published"]
+        # until spelled in UTC: the same instant as the card's Baku time.
+        until_utc = datetime.fromisoformat(until).replace(tzinfo=BAKU).astimezone(UTC).isoformat()
+        code, log = crawl(tmp_path, sim, clock_after(sim), args={"since": since, "until": until_utc})
+        assert code == 0, log[-3000:]
+        truth = _truth(sim, since, until)
+        stored = _stored(tmp_path)
+        assert articles[120]["url"] in stored and articles[380]["url"] in stored
+        assert stored == truth
+        # Cards newer than until were neither stored nor requested; nothing started from page 1.
+        counts = sim.state()["counts"]
+        assert counts["requests/article"] == len(truth)
+        assert "requests/feed" not in counts and "requests/home" not in counts
+        entries = read_jsonl(tmp_path / "feed_entries.jsonl")
+        assert {str(e["url"]) for e in entries} == truth
+        assert all(done for _, _, done, _ in _history(tmp_path))
+        assert "ignored the cursor" not in log
+
+        # The same window again: done, nothing read.
+        sim.reset_counts()
+        code, log = crawl(tmp_path, sim, clock_after(sim), args={"since": since, "until": until})
+        assert code == 0, log[-3000:]
+        assert _listing_pages(sim) == 0
+        assert "read completely by an earlier run" in log
+
+
+@pytest.mark.parametrize("archive", [True, False])
+def test_a_site_that_ignores_the_cursor_is_noticed_and_read_another_way(
+    tmp_path: Path, archive: bool
+) -> None:
+    with SiteSimulator(articles=ARTICLES, seed=42, ignore_cursor=True, no_archive=not archive) as sim:
+        articles = sim.articles()
+        until, since = articles[200]["published"], articles[450]["published"]
+        code, log = crawl(tmp_path, sim, clock_after(sim), args={"since": since, "until": until})
+        assert code == 0, log[-3000:]
+        assert "the site ignored the cursor; reading the daily archive instead" in log
+        assert "'newscrawl/failed/cursor_ignored': 3" in log  # once per edition
+        assert _stored(tmp_path) == _truth(sim, since, until)
+        counts = sim.state()["counts"]
+        if archive:
+            assert counts["requests/archive"] >= 3 and "requests/feed" not in counts
+        else:
+            assert "the daily archive answered 404" in log and "it is missing for this edition" in log
+            assert "'newscrawl/failed/archive_missing': 3" in log
+            assert counts["requests/feed"] == 3  # then page 1 of each edition's feed
+        assert all(done for _, _, done, _ in _history(tmp_path))
+
+
+def test_until_errors_exit_2_with_one_sentence(tmp_path: Path) -> None:
+    with SiteSimulator(articles=100, seed=43) as sim:
+        clock = clock_after(sim)
+        cases = {
+            "is before since": {"since": "2026-01-20", "until": "2026-01-10"},
+            "is after the crawl's now": {"since": "2026-01-20", "until": "2027-01-01"},
+            "until must be an ISO date or datetime": {"since": "2026-01-20", "until": "last tuesday"},
+            "needs since": {"until": "2026-01-10"},
+        }
+        for message, args in cases.items():
+            code, log = crawl(tmp_path, sim, clock, args=args)
+            assert code == 2, log[-2000:]
+            assert message in log and "Traceback" not in log
+        assert sim.state()["counts"].get("requests/article", 0) == 0
+
+
+def _window(sim: SiteSimulator) -> dict[str, str]:
+    articles = sim.articles()
+    return {"since": articles[-50]["published"], "until": articles[30]["published"]}
+
+
+def _uninterrupted(tmp_path: Path, seed: int) -> tuple[set[str], int]:
+    data = tmp_path / "whole"
+    data.mkdir()
+    with SiteSimulator(articles=1500, seed=seed) as sim:
+        code, log = crawl(data, sim, clock_after(sim), args=_window(sim))
+        assert code == 0, log[-3000:]
+        return _stored(data), _listing_pages(sim)
+
+
+def _kill_when_reached(data: Path, sim: SiteSimulator, clock: str, args: dict[str, str]) -> None:
+    """Start the window's run, SIGKILL it once some edition's mark has moved (mid-window)."""
+    command, env = crawl_command(data, sim.url, args, {**SETTINGS, "NEWSCRAWL_CLOCK": clock})
+    with (data / "killed.log").open("w") as err:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        deadline = time.monotonic() + 120
+        try:
+            while time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.2)
+                if not (data / "newscrawl.sqlite3").exists():
+                    continue
+                try:
+                    with closing(sqlite3.connect(data / "newscrawl.sqlite3", timeout=1)) as db:
+                        reached = db.execute("SELECT count(*) FROM history WHERE reached IS NOT NULL")
+                        if reached.fetchone()[0]:
+                            break
+                except sqlite3.OperationalError:
+                    continue
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+
+
+@pytest.mark.parametrize("cut", ["kill", "itemcount"])
+def test_a_cut_window_resumes_where_it_stopped(tmp_path: Path, cut: str) -> None:
+    whole, whole_pages = _uninterrupted(tmp_path, seed=44)
+    data = tmp_path / "cut"
+    data.mkdir()
+    with SiteSimulator(articles=1500, seed=44) as sim:
+        args, clock = _window(sim), clock_after(sim)
+        if cut == "kill":
+            _kill_when_reached(data, sim, clock, args)
+        else:
+            code, log = crawl(data, sim, clock, args=args, settings={"CLOSESPIDER_ITEMCOUNT": "400"})
+            assert code is not None and "closespider_itemcount" in log, log[-3000:]
+        cut_stored = _stored(data)
+        assert 0 < len(cut_stored) < len(whole)
+        assert any(reached for _, reached, _, _ in _history(data))
+        code, log = crawl(data, sim, clock, args=args)
+        assert code == 0, log[-3000:]
+        assert "resuming the window below" in log
+        assert _stored(data) == whole == _truth(sim, args["since"], args["until"])
+        lines = [str(line["url"]) for line in read_jsonl(data / "articles.jsonl")]
+        assert len(lines) == len(set(lines))
+        pages = _listing_pages(sim)
+        print(f"{cut}: cut+resume read {pages} listing pages, one uninterrupted run {whole_pages}")
+        assert pages <= 1.3 * whole_pages, (pages, whole_pages)
+        assert all(done for _, _, done, _ in _history(data))
+
+
+def test_continuous_history_over_several_runs_ends_with_the_whole_site(tmp_path: Path) -> None:
+    with SiteSimulator(articles=900, seed=45) as sim:
+        history = sim.articles()[-1]["published"][:10]  # the day of the site's first article
+        args = {"history": history, "history_budget": "8"}
+        done = False
+        for run in range(10):
+            if run:
+                sim.advance(add=30)  # new articles between runs: no gap may open behind them
+            code, log = crawl(tmp_path, sim, clock_after(sim), args=args)
+            assert code == 0, log[-3000:]
+            assert "History (" in log
+            parts = _history(tmp_path)
+            assert len(parts) == 3
+            if all(done for _, _, done, _ in parts):
+                done = True
+                break
+        assert done and run > 1  # the budget spread the history over several runs
+        truth = {a["url"] for a in sim.articles() if a["published"][:10] >= history}
+        assert _stored(tmp_path) == truth
+        lines = [str(line["url"]) for line in read_jsonl(tmp_path / "articles.jsonl")]
+        assert len(lines) == len(set(lines))
+        runs = subprocess.run(
+            [sys.executable, "-m", "scrapy", "runs"],
+            cwd=ROOT,
+            env={**os.environ, "NEWSCRAWL_SQLITE": str(tmp_path / "newscrawl.sqlite3")},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert f"history az: complete, toward {history}" in runs.stdout
+
+
+def test_history_errors_exit_2(tmp_path: Path) -> None:
+    with SiteSimulator(articles=100, seed=46) as sim:
+        clock = clock_after(sim)
+        for args, message in (
+            ({"history": "2026-01-01", "until": "2026-01-10", "since": "2026-01-05"}, "cannot be combined"),
+            ({"history": "2026-01-01", "history_budget": "0"}, "history_budget must be a whole number"),
+            ({"history": "2099-01-01"}, "is after the crawl's now"),
+        ):
+            code, log = crawl(tmp_path, sim, clock, args=args)
+            assert code == 2 and message in log, log[-2000:]
+
+
+def test_the_history_setting_stands_for_the_argument() -> None:
+    crawler = get_crawler(ReportFeedSpider, {"NEWSCRAWL_HISTORY": "2025-01-01"})
+    args = ReportFeedSpider.from_crawler(crawler).args
+    assert args.history is not None and args.history.isoformat() == "2025-01-01T00:00:00+04:00"
+    assert args.history_budget == DEFAULT_HISTORY_BUDGET
+    assert ReportFeedSpider.from_crawler(get_crawler(ReportFeedSpider, {})).args.history is None
