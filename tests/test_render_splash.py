@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 import pytest
 from scrapy.http import HtmlResponse
+from warcio.archiveiterator import ArchiveIterator
 
 from newscrawl.items import FeedEntry
 from newscrawl.parsing import parse_cards
@@ -95,11 +96,11 @@ def runs(
     tmp_path_factory: pytest.TempPathFactory, splash_url: str, static_site: str, js_site: SiteSimulator
 ) -> dict[str, Path]:
     """The static site crawled plain (the reference), and the script-built variant plain, through
-    Splash, in auto mode, and through Splash while recording."""
+    Splash (archived in WARC), in auto mode, and through Splash while recording."""
     plan = {
         "reference": (static_site, "plain", {}),
         "plain": (js_site.url, "plain", {}),
-        "splash": (js_site.url, "splash", {}),
+        "splash": (js_site.url, "splash", {"NEWSCRAWL_WARC": "arc"}),
         "auto": (js_site.url, "auto", {}),
         "recorded": (js_site.url, "splash", {"NEWSCRAWL_RECORD": "record"}),
     }
@@ -159,6 +160,28 @@ def test_articles_with_a_youtube_embed_render(runs: dict[str, Path]) -> None:
     found = embeds & set(rendered)
     assert found  # the embeds are not reachable from here: without the filter each page fails with 502
     assert all(rendered[url]["has_video"] and rendered[url]["body"] for url in found)
+
+
+def test_pages_rendered_by_a_real_splash_are_archived_under_their_page_url(runs: dict[str, Path]) -> None:
+    data = runs["splash"]
+    records = []
+    for path in sorted((data / "arc").glob("*.warc.gz")):
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                body = record.content_stream().read()
+                records.append((record.rec_type, record.rec_headers, body))
+    assert records and records[0][0] == "warcinfo"
+    uris = [headers.get_header("WARC-Target-URI") for kind, headers, _ in records if kind != "warcinfo"]
+    assert uris and all(uri.startswith("https://report.az/") for uri in uris)
+    assert not any("render.json" in uri or "127.0.0.1" in uri for uri in uris)
+    metadata = [body.decode() for kind, _, body in records if kind == "metadata"]
+    _, stats, _ = last_run(data)
+    assert len(metadata) == stats["newscrawl/render/pages"] > 0
+    assert all("rendered-by: splash" in text and "splash-endpoint: render.json" in text for text in metadata)
+    # The rendered HTML, not Splash's JSON, is the page's response.
+    pages = [body for kind, _, body in records if kind == "response"]
+    assert sum(b"<!DOCTYPE html" in body[:200] for body in pages) > 50
+    assert not any(body.lstrip().startswith(b'{"') for body in pages)
 
 
 def test_a_404_behind_splash_is_a_404(runs: dict[str, Path]) -> None:
