@@ -25,6 +25,7 @@ SERVERS = ("scrapyd", "splash", "datasette", "sitesim")
 ROOT = Path(__file__).resolve().parent
 # The files that take longest, longest first (`pytest --durations=0`, summed per file; docs/testing.md).
 LONGEST = (
+    "tests/test_history.py",
     "tests/test_soak.py",
     "tests/test_export.py",
     "tests/test_completeness.py",

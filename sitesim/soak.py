@@ -66,6 +66,9 @@ class Season:
     outage_share: float = 0.1
     outage: tuple[int, int] = (100, 250)  # articles published during an outage (8 to 20 hours)
     kill_after: tuple[float, float] = (1.0, 5.0)  # seconds into a killed run
+    # Instead of seconds: a killed run is killed once its JSON Lines grew by this many lines, so that the
+    # kill lands mid-crawl whatever the machine's speed (a run that writes fewer ends unkilled).
+    kill_at_lines: tuple[int, int] | None = None
     settle: bool = True  # a last healthy run, as the timer's run half a day later would be
     settle_after_hours: float = 12.0  # NEWSCRAWL_RECHECK_HOURS
 
@@ -145,15 +148,25 @@ def crawl(
     kill_after: float | None = None,
     args: dict[str, str] | None = None,
     settings: dict[str, str] | None = None,
+    kill_at_lines: int | None = None,
 ) -> tuple[int | None, str]:
-    """One scheduled run; SIGKILLed after ``kill_after`` seconds if given. Its exit code (None if killed)
-    and its log."""
+    """One scheduled run; SIGKILLed after ``kill_after`` seconds, or once its JSON Lines grew by
+    ``kill_at_lines`` lines, if given. Its exit code (None if killed) and its log."""
     command, env = crawl_command(
         data, sim.url, args or {}, {**SETTINGS, "NEWSCRAWL_CLOCK": clock, **(settings or {})}
     )
     log = data / "crawl.log"
     with log.open("w", encoding="utf-8") as err:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        if kill_at_lines is not None:
+            start = _lines(data)
+            while process.poll() is None:
+                if _lines(data) - start >= kill_at_lines:
+                    process.send_signal(signal.SIGKILL)
+                    process.wait()
+                    return None, log.read_text(encoding="utf-8")
+                time.sleep(0.02)
+            return process.returncode, log.read_text(encoding="utf-8")
         try:
             process.wait(timeout=kill_after if kill_after is not None else 600)
         except subprocess.TimeoutExpired:
@@ -163,6 +176,18 @@ def crawl(
             process.wait()
             return None, log.read_text(encoding="utf-8")
     return process.returncode, log.read_text(encoding="utf-8")
+
+
+def _lines(data: Path) -> int:
+    """Lines in both JSON Lines files of ``data`` (a torn last line counts too)."""
+    total = 0
+    for name in ("articles.jsonl", "feed_entries.jsonl"):
+        try:
+            with (data / name).open("rb") as stream:
+                total += sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 16), b""))
+        except FileNotFoundError:
+            pass
+    return total
 
 
 def play(
@@ -194,9 +219,15 @@ def play(
         sim.set_faults(faults, seed=number)
         killed = number > 1 and rng.random() < season.kill_share
         kill_after = rng.uniform(*season.kill_after) if killed else None
+        kill_at = None
+        if killed and season.kill_at_lines:
+            # A draw of its own, so the season's other draws stay those of a time-based season.
+            kill_at = random.Random(f"soak:{season.seed}:kill:{number}").randint(*season.kill_at_lines)
+        if kill_at is not None:
+            kill_after = None
         clock = clock_after(sim)
         started = time.monotonic()
-        code, log = crawl(data, sim, clock, kill_after)
+        code, log = crawl(data, sim, clock, kill_after, kill_at_lines=kill_at)
         seconds = time.monotonic() - started
         record = RunRecord(number, clock, added, changed, late, faults, code is None, outage, code, seconds)
         records.append(record)

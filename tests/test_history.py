@@ -122,10 +122,11 @@ def _window(sim: SiteSimulator) -> dict[str, str]:
     return {"since": articles[-50]["published"], "until": articles[30]["published"]}
 
 
-def _uninterrupted(tmp_path: Path, seed: int) -> tuple[set[str], int]:
-    data = tmp_path / "whole"
-    data.mkdir()
-    with SiteSimulator(articles=1500, seed=seed) as sim:
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> tuple[set[str], int]:
+    """One uninterrupted run of the window that the cut runs below are compared with."""
+    data = tmp_path_factory.mktemp("whole")
+    with SiteSimulator(articles=1500, seed=44) as sim:
         code, log = crawl(data, sim, clock_after(sim), args=_window(sim))
         assert code == 0, log[-3000:]
         return _stored(data), _listing_pages(sim)
@@ -155,8 +156,10 @@ def _kill_when_reached(data: Path, sim: SiteSimulator, clock: str, args: dict[st
 
 
 @pytest.mark.parametrize("cut", ["kill", "itemcount"])
-def test_a_cut_window_resumes_where_it_stopped(tmp_path: Path, cut: str) -> None:
-    whole, whole_pages = _uninterrupted(tmp_path, seed=44)
+def test_a_cut_window_resumes_where_it_stopped(
+    tmp_path: Path, cut: str, uninterrupted: tuple[set[str], int]
+) -> None:
+    whole, whole_pages = uninterrupted
     data = tmp_path / "cut"
     data.mkdir()
     with SiteSimulator(articles=1500, seed=44) as sim:
@@ -193,7 +196,7 @@ def test_continuous_history_over_several_runs_ends_with_the_whole_site(tmp_path:
             assert code == 0, log[-3000:]
             assert "History (" in log
             parts = _history(tmp_path)
-            assert len(parts) == 3
+            assert len(parts) == 3, log[-6000:]
             if all(done for _, _, done, _ in parts):
                 done = True
                 break
