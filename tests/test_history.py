@@ -196,8 +196,10 @@ def test_continuous_history_over_several_runs_ends_with_the_whole_site(tmp_path:
             assert code == 0, log[-3000:]
             assert "History (" in log
             parts = _history(tmp_path)
-            assert len(parts) == 3, log[-6000:]
-            if all(done for _, _, done, _ in parts):
+            # The budget is shared by the editions: the one whose Latest News walk ends last may find it
+            # spent in an early run, and start its history in a later one.
+            assert 1 <= len(parts) <= 3, log[-6000:]
+            if len(parts) == 3 and all(done for _, _, done, _ in parts):
                 done = True
                 break
         assert done and run > 1  # the budget spread the history over several runs
