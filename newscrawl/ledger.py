@@ -422,10 +422,10 @@ class Ledger:
             and previous.floor is not None
             and datetime.fromisoformat(previous.floor) <= floor
         )
-        recheck = listing == "feed" and self._recheck_due(language, listing)
+        cover = self.store.coverage(language, listing) if listing == "feed" else None
+        recheck = listing == "feed" and self._recheck_due(cover)
         if recheck:
             # Down the correction window, past known cards: a headline corrected late shows on its card.
-            cover = self.store.coverage(language, listing)
             covered_from = cover.covered_from if cover is not None else None
             start = datetime.fromisoformat(covered_from) if covered_from else floor
             deep = self.now - self.policy.correction_window - self.policy.recheck_every
@@ -435,10 +435,10 @@ class Ledger:
         self._maybe_commit()
         return WalkPlan(floor=floor, stop_on_known=stop_on_known, recheck=recheck)
 
-    def _recheck_due(self, language: str, listing: str) -> bool:
+    def _recheck_due(self, cover: Coverage | None) -> bool:
+        """Whether the listing of ``cover`` (None: never walked) is due a re-walk of the correction window."""
         if self.now is None or self.policy.recheck_every <= timedelta(0):
             return False
-        cover = self.store.coverage(language, listing)
         if cover is None or cover.rechecked_at is None:
             return True
         return self.now - datetime.fromisoformat(cover.rechecked_at) >= self.policy.recheck_every

@@ -51,7 +51,7 @@ class EmptyBodyMiddleware:
         return cls(crawler, crawler.settings.getint("RETRY_TIMES"))
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
-        if response.status != 200 or response.body.strip() or not _spider_page(request):
+        if response.status != 200 or not _blank(response.body) or not _spider_page(request):
             return response
         stats = self.crawler.stats
         assert stats is not None
@@ -66,6 +66,15 @@ class EmptyBodyMiddleware:
             stats.inc_value("newscrawl/empty_body/confirmed_end")
             return response
         raise EmptyBody(f"empty body after {tries + 1} tries: {page_url(request)}")
+
+
+def _blank(body: bytes) -> bool:
+    """Whether a body is empty or only whitespace, without copying a whole page on every response.
+
+    >>> _blank(b""), _blank(b" \\n\\t "), _blank(b"<html>"), _blank(b" " * 300 + b"x")
+    (True, True, False, False)
+    """
+    return not body[:256].strip() and not body.strip()
 
 
 def _spider_page(request: Request) -> bool:

@@ -159,9 +159,9 @@ def crawl(
     with log.open("w", encoding="utf-8") as err:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
         if kill_at_lines is not None:
-            start = _lines(data)
+            added = _LineCounter(data)
             while process.poll() is None:
-                if _lines(data) - start >= kill_at_lines:
+                if added() >= kill_at_lines:
                     process.send_signal(signal.SIGKILL)
                     process.wait()
                     return None, log.read_text(encoding="utf-8")
@@ -178,16 +178,36 @@ def crawl(
     return process.returncode, log.read_text(encoding="utf-8")
 
 
-def _lines(data: Path) -> int:
-    """Lines in both JSON Lines files of ``data`` (a torn last line counts too)."""
-    total = 0
-    for name in ("articles.jsonl", "feed_entries.jsonl"):
-        try:
-            with (data / name).open("rb") as stream:
-                total += sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 16), b""))
-        except FileNotFoundError:
-            pass
-    return total
+class _LineCounter:
+    """Lines added to both JSON Lines files of ``data`` since it was made, reading only the new bytes."""
+
+    NAMES = ("articles.jsonl", "feed_entries.jsonl")
+
+    def __init__(self, data: Path) -> None:
+        self.data = data
+        self.offsets = {name: _size(data / name) for name in self.NAMES}
+        self.lines = 0
+
+    def __call__(self) -> int:
+        for name in self.NAMES:
+            # A run cuts back what a killed run left uncommitted: count from the cut.
+            self.offsets[name] = min(self.offsets[name], _size(self.data / name))
+            try:
+                with (self.data / name).open("rb") as stream:
+                    stream.seek(self.offsets[name])
+                    new = stream.read()
+            except FileNotFoundError:
+                continue
+            self.offsets[name] += len(new)
+            self.lines += new.count(b"\n")
+        return self.lines
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def play(
