@@ -70,9 +70,9 @@ def stored(data: Path) -> tuple[set[str], int]:
     return urls, len(lines) - len(set(lines))
 
 
-def window_crawl(articles: int, work: Path) -> dict[str, float]:
+def window_crawl(articles: int, work: Path, name: str = "window") -> dict[str, float]:
     """Part 1 for one site size."""
-    data = work / f"window-{articles}"
+    data = work / f"{name}-{articles}"
     data.mkdir()
     with SiteSimulator(articles=articles, seed=1) as sim:
         site = sim.articles()
@@ -131,48 +131,70 @@ def continuous(articles: int, runs: int, budget: int, work: Path, name: str) -> 
     }
 
 
+def report_window(big: dict[str, float], small: dict[str, float]) -> None:
+    delay = float(settings.DOWNLOAD_DELAY)
+    polite = big["requests"] * delay / settings.CONCURRENT_REQUESTS_PER_DOMAIN
+    print(json.dumps({"window": big, "compare": small}, indent=1))
+    print(
+        f"complete history of {big['articles']:,.0f} articles (feed only, one window run): "
+        f"{big['pages']:,.0f} listing pages, {big['pages_per_article']:.4f} per article; "
+        f"stored {big['stored']:,.0f}, missing {big['missing']:,.0f}, extra {big['extra']:,.0f}, "
+        f"duplicated JSON lines {big['duplicated_lines']:,.0f}; {big['seconds']:.0f} s relaxed"
+    )
+    print(
+        f"peak RSS {big['rss_mib']:.0f} MiB against {small['rss_mib']:.0f} MiB for "
+        f"{small['articles']:,.0f} articles: {big['rss_mib'] / small['rss_mib']:.2f}x"
+    )
+    print(
+        f"at the default politeness (DOWNLOAD_DELAY {delay:g} s, "
+        f"{settings.CONCURRENT_REQUESTS_PER_DOMAIN} request at a time): {big['requests']:,.0f} requests, "
+        f"at least {polite / 3600:.1f} h"
+    )
+
+
+def report_continuous(articles: int, runs: int, window_pages: int, work: Path) -> None:
+    whole = continuous(articles, 1, window_pages * 2 + 100, work, "continuous-one")
+    budget = max(1, math.ceil(window_pages / runs))
+    cut = continuous(articles, runs, budget, work, "continuous-cut")
+    print(json.dumps({"one_run": whole, "cut": cut}, indent=1))
+    print(
+        f"continuous history of {articles:,} articles in {cut['runs']:.0f} runs of {budget} pages against "
+        f"one run: {cut['pages']:,.0f} against {whole['pages']:,.0f} listing pages "
+        f"({cut['pages'] / max(whole['pages'], 1):.2f}x; of them history walks "
+        f"{cut['history_pages']:,.0f} against {whole['history_pages']:,.0f}, "
+        f"{cut['history_pages'] / max(whole['history_pages'], 1):.2f}x; the rest are each run's ordinary "
+        f"walk of every listing); stored {cut['stored']:,.0f} against "
+        f"{whole['stored']:,.0f} (missing {cut['missing']:,.0f}, extra {cut['extra']:,.0f})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--compare", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument(
+        "--part", choices=("window", "continuous", "both"), default="both", help="which part (default both)"
+    )
+    parser.add_argument(
+        "--continuous-articles",
+        type=int,
+        help="site size of part 2 (default --articles); its budget is "
+        "a --runs'th of that site's window pages, measured first when part 1 is not run",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="newscrawl-bench-history-"))
     try:
-        big = window_crawl(args.articles, work)
-        small = window_crawl(args.compare, work)
-        delay = float(settings.DOWNLOAD_DELAY)
-        polite = big["requests"] * delay / settings.CONCURRENT_REQUESTS_PER_DOMAIN
-        print(json.dumps({"window": big, "compare": small}, indent=1))
-        print(
-            f"complete history of {big['articles']:,.0f} articles (feed only, one window run): "
-            f"{big['pages']:,.0f} listing pages, {big['pages_per_article']:.4f} per article; "
-            f"stored {big['stored']:,.0f}, missing {big['missing']:,.0f}, extra {big['extra']:,.0f}, "
-            f"duplicated JSON lines {big['duplicated_lines']:,.0f}; {big['seconds']:.0f} s relaxed"
-        )
-        print(
-            f"peak RSS {big['rss_mib']:.0f} MiB against {small['rss_mib']:.0f} MiB for "
-            f"{small['articles']:,.0f} articles: {big['rss_mib'] / small['rss_mib']:.2f}x"
-        )
-        print(
-            f"at the default politeness (DOWNLOAD_DELAY {delay:g} s, "
-            f"{settings.CONCURRENT_REQUESTS_PER_DOMAIN} request at a time): {big['requests']:,.0f} requests, "
-            f"at least {polite / 3600:.1f} h"
-        )
-        whole_budget = int(big["pages"]) * 2 + 100
-        whole = continuous(args.articles, 1, whole_budget, work, "continuous-one")
-        budget = max(1, math.ceil(big["pages"] / args.runs))
-        cut = continuous(args.articles, args.runs, budget, work, "continuous-cut")
-        print(json.dumps({"one_run": whole, "cut": cut}, indent=1))
-        print(
-            f"continuous history in {cut['runs']:.0f} runs of {budget} pages against one run: "
-            f"{cut['pages']:,.0f} against {whole['pages']:,.0f} listing pages "
-            f"({cut['pages'] / max(whole['pages'], 1):.2f}x; of them history walks "
-            f"{cut['history_pages']:,.0f} against {whole['history_pages']:,.0f}, "
-            f"{cut['history_pages'] / max(whole['history_pages'], 1):.2f}x; the rest are each run's ordinary "
-            f"walk of every listing); stored {cut['stored']:,.0f} against "
-            f"{whole['stored']:,.0f} (missing {cut['missing']:,.0f}, extra {cut['extra']:,.0f})"
-        )
+        if args.part in ("window", "both"):
+            big = window_crawl(args.articles, work)
+            report_window(big, window_crawl(args.compare, work))
+        if args.part in ("continuous", "both"):
+            size = args.continuous_articles or args.articles
+            if args.part == "both" and size == args.articles:
+                window_pages = big["pages"]
+            else:
+                window_pages = window_crawl(size, work, name="window-for-budget")["pages"]
+            report_continuous(size, args.runs, int(window_pages), work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
