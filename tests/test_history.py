@@ -132,8 +132,11 @@ def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> tuple[set[str], i
         return _stored(data), _listing_pages(sim)
 
 
-def _kill_when_reached(data: Path, sim: SiteSimulator, clock: str, args: dict[str, str]) -> None:
-    """Start the window's run, SIGKILL it once some edition's mark has moved (mid-window)."""
+def _signal_when_reached(
+    data: Path, sim: SiteSimulator, clock: str, args: dict[str, str], signum: signal.Signals
+) -> str:
+    """Start the window's run, send it ``signum`` once some edition's mark has moved (mid-window); its
+    log."""
     command, env = crawl_command(data, sim.url, args, {**SETTINGS, "NEWSCRAWL_CLOCK": clock})
     with (data / "killed.log").open("w") as err:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
@@ -151,11 +154,13 @@ def _kill_when_reached(data: Path, sim: SiteSimulator, clock: str, args: dict[st
                 except sqlite3.OperationalError:
                     continue
         finally:
-            process.send_signal(signal.SIGKILL)
-            process.wait()
+            process.send_signal(signum)
+            process.wait(timeout=120)
+    return (data / "killed.log").read_text()
 
 
-@pytest.mark.parametrize("cut", ["kill", "itemcount"])
+# SIGINT is what Scrapyd's cancel.json sends (its default signal): Scrapy's graceful shutdown.
+@pytest.mark.parametrize("cut", ["kill", "sigint", "itemcount"])
 def test_a_cut_window_resumes_where_it_stopped(
     tmp_path: Path, cut: str, uninterrupted: tuple[set[str], int]
 ) -> None:
@@ -165,7 +170,10 @@ def test_a_cut_window_resumes_where_it_stopped(
     with SiteSimulator(articles=1500, seed=44) as sim:
         args, clock = _window(sim), clock_after(sim)
         if cut == "kill":
-            _kill_when_reached(data, sim, clock, args)
+            _signal_when_reached(data, sim, clock, args, signal.SIGKILL)
+        elif cut == "sigint":
+            log = _signal_when_reached(data, sim, clock, args, signal.SIGINT)
+            assert "shutting down gracefully" in log and "(shutdown)" in log, log[-3000:]
         else:
             code, log = crawl(data, sim, clock, args=args, settings={"CLOSESPIDER_ITEMCOUNT": "400"})
             assert code is not None and "closespider_itemcount" in log, log[-3000:]
@@ -218,12 +226,39 @@ def test_continuous_history_over_several_runs_ends_with_the_whole_site(tmp_path:
         assert f"history az: complete, toward {history}" in runs.stdout
 
 
+def test_a_budget_in_minutes_and_the_history_in_the_progress_lines(tmp_path: Path) -> None:
+    with SiteSimulator(articles=300, seed=47) as sim:
+        history = sim.articles()[-1]["published"][:10]
+        clock = clock_after(sim)
+        # Minutes count from the run's start: this budget is spent before the ordinary walk ends.
+        code, log = crawl(tmp_path, sim, clock, args={"history": history, "history_budget": "0.0001m"})
+        assert code == 0, log[-3000:]
+        assert "the budget of 0.0001 minutes is spent before its walk" in log, log[-3000:]
+        assert "newscrawl/history/pages" not in log and "history at" not in log
+        assert not any(done for _, _, done, _ in _history(tmp_path))
+        # Ten hours: the whole history in this run, its position and pace in the progress line.
+        code, log = crawl(tmp_path, sim, clock, args={"history": history, "history_budget": "600m"})
+        assert code == 0, log[-3000:]
+        finished = next(line for line in log.splitlines() if "Finished (finished)" in line)
+        for lang in ("az", "en", "ru"):
+            assert f"{lang}: " in finished and "articles/day, ETA" in finished, finished
+        assert finished.count("history at") == 3, finished
+        parts = _history(tmp_path)
+        assert len(parts) == 3 and all(done for _, _, done, _ in parts), parts
+        truth = {a["url"] for a in sim.articles() if a["published"][:10] >= history}
+        assert _stored(tmp_path) == truth
+
+
+BAD_BUDGET = "history_budget must be listing pages or minutes of the run"
+
+
 def test_history_errors_exit_2(tmp_path: Path) -> None:
     with SiteSimulator(articles=100, seed=46) as sim:
         clock = clock_after(sim)
         for args, message in (
             ({"history": "2026-01-01", "until": "2026-01-10", "since": "2026-01-05"}, "cannot be combined"),
-            ({"history": "2026-01-01", "history_budget": "0"}, "history_budget must be a whole number"),
+            ({"history": "2026-01-01", "history_budget": "0"}, BAD_BUDGET),
+            ({"history": "2026-01-01", "history_budget": "2.5p"}, BAD_BUDGET),
             ({"history": "2099-01-01"}, "is after the crawl's now"),
         ):
             code, log = crawl(tmp_path, sim, clock, args=args)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Generator, Iterator
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -37,6 +38,7 @@ from newscrawl.arguments import Arguments
 from newscrawl.dates import BAKU, crawl_clock, utc_now
 from newscrawl.encoding import decoded
 from newscrawl.exceptions import ArgumentError, RenderSettingsError
+from newscrawl.history import HistoryReading
 from newscrawl.items import Article, FeedEntry
 from newscrawl.ledger import BEGINNING, HISTORY_WALK, Ledger, WalkPlan
 from newscrawl.middlewares import EMPTY_IS_END, EmptyBody
@@ -97,9 +99,10 @@ class ReportFeedSpider(scrapy.Spider):
       history
         A date (or the setting ``NEWSCRAWL_HISTORY``): after the ordinary walk, continue each edition's
         Latest News backwards from its history frontier toward that date, through the cursor, within
-        ``history_budget`` listing pages (default 100). Not with ``until``.
+        ``history_budget``. Not with ``until``.
       history_budget
-        Listing pages a run may spend on the history walks of all editions. Default: 100.
+        What a run may spend on the history walks of all editions: listing pages (``100``) or minutes
+        since the run began (``10m``: no history page is asked for after them). Default: 10m.
       max_pages
         Listing pages (first page plus infinite-scroll batches) read per listing by the walk from now.
         Default: 20. A window's walk reads as many as the window holds.
@@ -152,6 +155,8 @@ class ReportFeedSpider(scrapy.Spider):
         # window walks (lang, listing) and the history walk (lang, HISTORY) -> their oldest, newest moment
         self.bounds: dict[tuple[str, str], tuple[datetime, datetime]] = {}
         self.history_spent = 0  # listing pages of the history walks in this run
+        self.history_read: dict[str, HistoryReading] = {}  # per edition: how far its history walk came
+        self.started = time.monotonic()
         self.archive_missing: set[tuple[str, str]] = set()  # walks whose daily archive is not there
 
     @classmethod
@@ -275,7 +280,10 @@ class ReportFeedSpider(scrapy.Spider):
         """Continuous history: after the ordinary Latest News walk of an edition, continue backwards from
         the edition's history frontier (where the ordinary walks' coverage begins, the first time)."""
         oldest = self.args.history
-        if oldest is None or self.history_spent >= self.args.history_budget:
+        if oldest is None:
+            return
+        if self._history_budget_spent():
+            logger.info("History (%s): the budget of %s is spent before its walk", lang, self.args.history_budget)
             return
         part = self.ledger.history_started(lang, oldest)
         if part is None:
@@ -358,6 +366,8 @@ class ReportFeedSpider(scrapy.Spider):
         yield from self._cards(inside, lang, _links(text))
         cursor = parsing.last_card_timestamp(text)
         oldest = min(_moment(e) for e in dated) if dated else None
+        if walk == HISTORY:
+            self._history_page(lang, inside, oldest)
         if inside and cursor is not None and oldest is not None:
             urls = frozenset(canonical_url(e.url) for e in inside if e.url)
             self.ledger.window_page(lang, walk, cursor, oldest, urls)
@@ -369,7 +379,7 @@ class ReportFeedSpider(scrapy.Spider):
             self._end_window(lang, listing, walk, page, "a card older than since", complete=True)
         elif cursor is None:
             self._end_window(lang, listing, walk, page, "no cursor on the page", complete=False)
-        elif walk == HISTORY and self.history_spent >= self.args.history_budget:
+        elif walk == HISTORY and self._history_budget_spent():
             self._end_window(lang, listing, walk, page, "the history budget is spent", complete=False)
         else:
             yield self._window_batch(lang, listing, walk, data_url, cursor, page + 1, fallback)
@@ -380,35 +390,66 @@ class ReportFeedSpider(scrapy.Spider):
         if walk == HISTORY:
             self._history_progress(lang)
 
+    def _history_budget_spent(self) -> bool:
+        return self.args.history_budget.spent(self.history_spent, time.monotonic() - self.started)
+
+    def _history_page(self, lang: str, inside: list[FeedEntry], oldest: datetime | None) -> None:
+        """A page of the history walk: its position, articles a day and ETA go into the stats that the
+        periodic progress line shows."""
+        assert self.args.history is not None
+        reading = self.history_read.setdefault(lang, HistoryReading(self.args.history))
+        reading.page(max((_moment(e) for e in inside), default=None), oldest, len(inside))
+        estimate = reading.estimate(self._seconds_per_request())
+        if estimate is not None:
+            assert self.crawler.stats is not None
+            for key, value in estimate.stats(lang).items():
+                self.crawler.stats.set_value(key, value)
+
+    def _seconds_per_request(self) -> float:
+        """The crawl's current pace: DOWNLOAD_DELAY, or the run's own seconds per response when slower."""
+        assert self.crawler.stats is not None
+        delay = max(self.crawler.settings.getfloat("DOWNLOAD_DELAY"), 0.0)
+        responses = int(self.crawler.stats.get_value("response_received_count", 0))
+        observed = (time.monotonic() - self.started) / responses if responses else 0.0
+        return max(delay, observed)
+
     def _history_progress(self, lang: str) -> None:
-        """The edition's history frontier, how many articles a day it reaches, and an ETA."""
+        """At the end of an edition's history walk: its frontier, how many articles a day it reaches
+        there, and the time to the history date at the current pace."""
         frontier = self.ledger.history_frontier(lang)
         oldest = self.args.history
         if frontier is None or oldest is None:
             return
-        part, per_day, pages_per_day = frontier
+        part = frontier[0]
         reached = datetime.fromisoformat(part.reached_at) if part.reached_at else None
         if part.done or reached is None:
             logger.info("History (%s): complete down to %s", lang, oldest.isoformat())
             return
-        days_left = max((reached - oldest).total_seconds() / 86400, 0.0)
-        pages_left = days_left * pages_per_day
-        delay = max(self.crawler.settings.getfloat("DOWNLOAD_DELAY"), 0.0)
-        # Each listing page brings about 20 article requests; at the current delay per request:
-        seconds = pages_left * (1 + 20) * delay
-        runs = pages_left / max(self.args.history_budget / max(len(self.args.languages), 1), 1)
+        reading = self.history_read.get(lang) or HistoryReading(oldest)
+        reading.reached = reached  # the settled frontier, not merely the oldest card read
+        pace = self._seconds_per_request()
+        estimate = reading.estimate(pace)
+        if estimate is None:
+            logger.info("History (%s): frontier %s, toward %s", lang, reached.isoformat(), oldest.isoformat())
+            return
+        budget = self.args.history_budget
+        if budget.pages is not None:
+            runs = estimate.pages_left / max(budget.pages / max(len(self.args.languages), 1), 1)
+        else:
+            runs = estimate.seconds_left / max((budget.minutes or 1) * 60, 1)
         logger.info(
             "History (%s): frontier %s, %.0f articles a day there, %.1f days to go to %s: about %.0f listing "
-            "pages, %.1f hours of requests at DOWNLOAD_DELAY=%g, about %.0f runs at this budget",
+            "pages, %.1f hours of requests at %.2f s a request, about %.0f runs at a budget of %s",
             lang,
             reached.isoformat(),
-            per_day,
-            days_left,
+            estimate.per_day,
+            estimate.days_left,
             oldest.date().isoformat(),
-            pages_left,
-            seconds / 3600,
-            delay,
+            estimate.pages_left,
+            estimate.seconds_left / 3600,
+            pace,
             runs,
+            budget,
         )
 
     def _window_lost(self, lang: str, listing: str, walk: str, page: int, url: str, reason: str) -> None:
@@ -528,6 +569,8 @@ class ReportFeedSpider(scrapy.Spider):
             inside = [e for e in dated if lower <= _moment(e) <= upper]
             text = decoded(response)
             yield from self._cards(inside, lang, _links(text))
+            if walk == HISTORY:
+                self._history_page(lang, inside, min((_moment(e) for e in dated), default=None))
             cursor = parsing.last_card_timestamp(text)
             if inside and cursor is not None:
                 oldest = min(_moment(e) for e in dated)
@@ -558,7 +601,7 @@ class ReportFeedSpider(scrapy.Spider):
             yield self._first_page(lang, listing, walk)
         elif last_day:
             self._end_window(lang, listing, walk, page, "the archive day of since", complete=True)
-        elif walk == HISTORY and self.history_spent >= self.args.history_budget:
+        elif walk == HISTORY and self._history_budget_spent():
             self._end_window(lang, listing, walk, page, "the history budget is spent", complete=False)
         else:
             yield self._archive_request(lang, listing, walk, previous, found, missed)
