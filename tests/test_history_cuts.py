@@ -1,6 +1,6 @@
 """A window of the past cut short (SIGKILL, SIGINT as Scrapyd's cancel.json sends it,
-``CLOSESPIDER_ITEMCOUNT``) and resumed: the same articles as one uninterrupted run, within 1.3x its
-listing pages."""
+``CLOSESPIDER_ITEMCOUNT``, a failed batch) and resumed: the same articles as one uninterrupted run,
+within 1.3x its listing pages."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def _signal_when_reached(
 
 
 # SIGINT is what Scrapyd's cancel.json sends (its default signal): Scrapy's graceful shutdown.
-@pytest.mark.parametrize("cut", ["kill", "sigint", "itemcount"])
+@pytest.mark.parametrize("cut", ["kill", "sigint", "itemcount", "failed_page"])
 def test_a_cut_window_resumes_where_it_stopped(
     tmp_path: Path, cut: str, uninterrupted: tuple[set[str], int]
 ) -> None:
@@ -81,9 +81,14 @@ def test_a_cut_window_resumes_where_it_stopped(
         elif cut == "sigint":
             log = _signal_when_reached(data, sim, clock, args, signal.SIGINT)
             assert "shutting down gracefully" in log and "(shutdown)" in log, log[-3000:]
-        else:
+        elif cut == "itemcount":
             code, log = crawl(data, sim, clock, args=args, settings={"CLOSESPIDER_ITEMCOUNT": "400"})
             assert code is not None and "closespider_itemcount" in log, log[-3000:]
+        else:  # a batch that fails, with no retry: its walk is cut off there
+            sim.set_faults(["5xx=0.05:batches"], seed=3)
+            code, log = crawl(data, sim, clock, args=args, settings={"RETRY_TIMES": "0"})
+            sim.set_faults([])
+            assert code == 3 and "cut off at page" in log, log[-3000:]
         cut_stored = _stored(data)
         assert 0 < len(cut_stored) < len(whole)
         assert any(reached for _, reached, _, _ in _history(data))
