@@ -19,6 +19,7 @@ from scrapy.exceptions import DropItem
 
 from newscrawl.items import Article, FeedEntry
 from newscrawl.ledger import Ledger
+from newscrawl.seen import url_key
 from newscrawl.site import LANGUAGES
 
 if TYPE_CHECKING:
@@ -111,9 +112,9 @@ class DedupePipeline:
     def __init__(self, ledger: Ledger, stats: StatsCollector | None) -> None:
         self.ledger = ledger
         self.stats = stats
-        self._urls: set[str] = set()
-        self._site_ids: dict[tuple[str, str], str] = {}
-        self._entries: set[tuple[str, str]] = set()
+        self._urls: set[int] = set()  # url_key of each article passed
+        self._site_ids: dict[int, int] = {}  # url_key(language, site id) -> url_key of its first URL
+        self._entries: set[int] = set()  # url_key of each card's URL and listing passed
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -124,21 +125,23 @@ class DedupePipeline:
         adapter = ItemAdapter(item)
         url: str = adapter.get("url") or ""
         if kind == "article":
-            if url in self._urls:
+            key = url_key(url)
+            if key in self._urls:
                 raise _drop(self.stats, "duplicate", url)
-            site_id = adapter.get("site_id")
-            if site_id:
-                key = (str(adapter.get("language")), str(site_id))
-                first = self._site_ids.setdefault(key, url)
-                if first != url:
+            site_id, language = adapter.get("site_id"), str(adapter.get("language"))
+            if site_id and self._site_ids.setdefault(url_key(language, str(site_id)), key) != key:
+                # The first URL of this site id passed in this run; once stored, this one is its alias.
+                first = self.ledger.first_url(str(site_id), language)
+                if first is not None and first != url:
                     self.ledger.add_alias(url, first)
                     raise _drop(self.stats, "alias", f"{url} is {first}")
-            self._urls.add(url)
+            self._urls.add(key)
         elif kind == "feed_entry":
-            key = (url, adapter.get("listing") or "")
-            if key in self._entries:
-                raise _drop(self.stats, "feed_entry_duplicate", f"{url} on {key[1]}")
-            self._entries.add(key)
+            listing = adapter.get("listing") or ""
+            entry = url_key(url, listing)
+            if entry in self._entries:
+                raise _drop(self.stats, "feed_entry_duplicate", f"{url} on {listing}")
+            self._entries.add(entry)
         return item
 
 

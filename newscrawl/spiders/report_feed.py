@@ -44,6 +44,7 @@ from newscrawl.ledger import BEGINNING, HISTORY_WALK, Ledger, WalkPlan
 from newscrawl.middlewares import EMPTY_IS_END, EmptyBody
 from newscrawl.render import SPLASH_TIMEOUT, Renderer, page_url
 from newscrawl.replay import snapshot_clock
+from newscrawl.seen import url_key
 from newscrawl.site import BASE_URL, DOMAIN, SITE, canonical_url, language_of, listing_for
 from newscrawl.store import Card
 
@@ -149,7 +150,8 @@ class ReportFeedSpider(scrapy.Spider):
             "history": history,
             "history_budget": history_budget,
         }
-        self.scheduled: set[str] = set()
+        # url_key of each article URL met in this run -> whether it needed no request (asked once per URL)
+        self.decided: dict[int, bool] = {}
         self.homes_failed: set[str] = set()
         self.walks: dict[tuple[str, str], WalkPlan] = {}
         # window walks (lang, listing) and the history walk (lang, HISTORY) -> their oldest, newest moment
@@ -223,7 +225,7 @@ class ReportFeedSpider(scrapy.Spider):
         if owed:
             logger.info("Requesting %d articles that earlier runs failed to get", len(owed))
         for failure in owed:
-            self.scheduled.add(failure.url)
+            self.decided[url_key(failure.url)] = False
             self._count("newscrawl/articles/owed", failure.language)
             yield self._article_request(failure.url, failure.link, failure.card)
         for lang in self.args.languages:
@@ -250,7 +252,7 @@ class ReportFeedSpider(scrapy.Spider):
                 continue
             if not self.since <= datetime.fromisoformat(failure.published_at) <= until:
                 continue
-            self.scheduled.add(failure.url)
+            self.decided[url_key(failure.url)] = False
             self._count("newscrawl/articles/owed", failure.language)
             yield self._article_request(failure.url, failure.link, failure.card)
         # Latest News lists every article; categories only when asked for by name.
@@ -283,7 +285,8 @@ class ReportFeedSpider(scrapy.Spider):
         if oldest is None:
             return
         if self._history_budget_spent():
-            logger.info("History (%s): the budget of %s is spent before its walk", lang, self.args.history_budget)
+            budget = self.args.history_budget
+            logger.info("History (%s): the budget of %s is spent before its walk", lang, budget)
             return
         part = self.ledger.history_started(lang, oldest)
         if part is None:
@@ -779,13 +782,15 @@ class ReportFeedSpider(scrapy.Spider):
                 self._count("newscrawl/skipped/offsite", lang)
                 continue
             card = Card(entry.title, entry.published_at, lang, entry.listing)
-            known = self.ledger.card_known(url, card)
+            key = url_key(url)
+            decided = self.decided.get(key)
+            known = self.ledger.card_known(url, card, decided)
             all_known = all_known and known
             self._count("newscrawl/feed_entries", lang)
             yield entry
-            if url in self.scheduled:
+            if decided is not None:
                 continue
-            self.scheduled.add(url)
+            self.decided[key] = known
             if known:
                 self._count("newscrawl/articles/skipped_known", lang)
                 continue
