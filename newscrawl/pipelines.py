@@ -1,4 +1,4 @@
-"""Item pipelines, in this order: validate (100) -> dedupe (200) -> store (300).
+"""Item pipelines, in this order: validate (100) -> schema (150) -> dedupe (200) -> store (300).
 
 The store pipeline is the last: an item it passes on is exported to the JSON Lines, and the ledger holds
 the store's commit until that line is written (``newscrawl/ledger.py``).
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
+from spidermon.contrib.scrapy.pipelines import ItemValidationPipeline
 
 from newscrawl.items import Article, FeedEntry
 from newscrawl.ledger import Ledger
@@ -103,6 +104,50 @@ class ValidatePipeline:
         self._reported.add(reason)
         logger.log(level, "Dropping invalid items (%s), for example %s", reason, url or repr(item)[:200])
         raise _drop(self.stats, reason, str(url))
+
+
+def invalid_reason(errors: dict[str, list[str]]) -> str:
+    """The drop reason of an item that fails its schema: ``invalid_<field>`` of the first field in error.
+
+    >>> invalid_reason({"tags": ["Invalid array"], "author": ["Field too short"]})
+    'invalid_author'
+    >>> invalid_reason({"translations.az": ["Invalid URI"]}), invalid_reason({"": ["Unexpected fields"]})
+    ('invalid_translations', 'invalid_item')
+    """
+    field = sorted(errors)[0].split(".", 1)[0] if errors else ""
+    return f"invalid_{field or 'item'}"
+
+
+class SchemaValidationPipeline(ItemValidationPipeline):
+    """Drops items that do not fit their JSON Schema (``newscrawl/schemas/``; reason ``invalid_<field>``).
+
+    spidermon's ``ItemValidationPipeline`` validates against ``SPIDERMON_VALIDATION_SCHEMAS`` and counts
+    under ``spidermon/validation/``; this drops like the pipelines above, so the ledger owes the article.
+    """
+
+    _reported: set[str]
+
+    def process_item(self, item: Any) -> Any:
+        return super().process_item(item)
+
+    def _drop_item(self, item: Any, errors: dict[str, list[str]]) -> None:
+        self.stats.add_dropped_item()
+        reason = invalid_reason(errors)
+        reported = self.__dict__.setdefault("_reported", set())
+        level = logging.DEBUG if reason in reported else logging.WARNING
+        reported.add(reason)
+        url = ItemAdapter(item).get("url")
+        details = "; ".join(
+            f"{field or 'item'}: {', '.join(messages)}" for field, messages in sorted(errors.items())
+        )
+        logger.log(
+            level,
+            "Dropping items that do not fit their schema (%s), for example %s: %s",
+            reason,
+            url,
+            details,
+        )
+        raise _drop(self.stats.stats, reason, f"{url} ({details})")
 
 
 class DedupePipeline:

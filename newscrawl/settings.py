@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 
+from newscrawl.items import Article, FeedEntry
+
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.spiders"
@@ -97,6 +99,8 @@ DOWNLOADER_MIDDLEWARES = {
 
 ITEM_PIPELINES = {
     "newscrawl.pipelines.ValidatePipeline": 100,
+    # spidermon's JSON Schema validation (ItemValidationPipeline) against newscrawl/schemas/.
+    "newscrawl.pipelines.SchemaValidationPipeline": 150,
     "newscrawl.pipelines.DedupePipeline": 200,
     "newscrawl.pipelines.StorePipeline": 300,
 }
@@ -132,6 +136,14 @@ SPIDERMON_ADD_FIELD_COVERAGE = True
 SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True
 SPIDERMON_FIELD_COVERAGE_SKIP_FALSY = False
 SPIDERMON_FIELD_COVERAGE_SKIP_VALUES: list[object] = [[], {}]
+# The item schemas (newscrawl/schemas/) checked during the crawl; an item that fails is dropped with the
+# reason invalid_<field> and owed (stats spidermon/validation/..., newscrawl/dropped/invalid_<field>).
+SPIDERMON_VALIDATION_SCHEMAS = {
+    Article: "newscrawl.schemas.ARTICLE",
+    FeedEntry: "newscrawl.schemas.FEED_ENTRY",
+}
+SPIDERMON_VALIDATION_DROP_ITEMS_WITH_ERRORS = True  # default False: counted, then stored anyway
+NEWSCRAWL_MONITOR_MAX_INVALID_SHARE = 0.01  # share of a run's items that fail their schema
 # Minimum share of a run's articles with a value: the snapshot's coverage minus 0.15, rounded down to
 # 0.05 (author 83 %, image_url and tags 95 %, site_id 97 %, the rest 100 % on fixtures/snapshot).
 # source_agency is not judged: null is both "Report is the source" and "no credit found" (item schema 2.0).

@@ -20,6 +20,7 @@ MONITORS = (
     "Listings/Listing pages give cards",
     "HTTP errors/4xx/5xx responses stay below their share",
     "New articles/New articles arrive within the window",
+    "Item schemas/Items fit their schemas",
 )
 JSON_LD = re.compile(r'<script type="application/ld\+json">.*?</script>', re.DOTALL)
 

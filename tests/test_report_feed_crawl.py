@@ -27,6 +27,7 @@ from scrapy.utils.test import get_crawler
 
 from newscrawl.arguments import Arguments
 from newscrawl.exceptions import ArgumentError
+from newscrawl.schemas import ARTICLE, FEED_ENTRY, validator
 from newscrawl.site import LANGUAGES, SITE
 from newscrawl.spiders.report_feed import ReportFeedSpider
 from newscrawl.store import Store
@@ -52,6 +53,23 @@ def test_every_card_is_a_feed_entry(full_run: Path) -> None:
     assert {entry["url"] for entry in entries} >= cards
     keys = [(entry["url"], entry["listing"]) for entry in entries]
     assert len(keys) == len(set(keys))
+
+
+def assert_items_fit_their_schemas(data: Path, stats: dict[str, object]) -> None:
+    """Every line of the JSON Lines fits its schema, and the run validated its items and found none bad."""
+    for name, schema in (("articles.jsonl", ARTICLE), ("feed_entries.jsonl", FEED_ENTRY)):
+        lines = read_jsonl(data / name)
+        assert lines
+        for line in lines:
+            assert [error.message for error in validator(schema).iter_errors(line)] == [], line["url"]
+    assert stats["spidermon/validation/items"] >= stats["item_scraped_count"]  # type: ignore[operator]
+    assert "spidermon/validation/items/errors" not in stats
+    assert not [key for key in stats if key.startswith("newscrawl/dropped/invalid_")]
+
+
+@pytest.mark.slow
+def test_every_item_of_the_snapshot_fits_its_schema(full_run: Path) -> None:
+    assert_items_fit_their_schemas(full_run, last_run(full_run).stats)
 
 
 @pytest.mark.slow
@@ -80,6 +98,7 @@ def test_incremental_runs_fetch_only_new_and_changed(tmp_path: Path, snapshot_cr
     assert stats["newscrawl/articles/skipped_known"] > 0
     new_lines = read_jsonl(tmp_path / "articles.jsonl")[articles_before:]
     assert {item["url"] for item in new_lines} == expected
+    assert_items_fit_their_schemas(tmp_path, stats)
 
     third = crawl(tmp_path, SNAPSHOT_NEXT)
     assert third.returncode == 0, third.stderr[-3000:]
