@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -92,3 +93,17 @@ def test_each_malformed_feed_entry_shape_is_rejected(field: str, value: Any) -> 
     item = next(item for path in GOLDENS for item in items_of(path) if "listing" in item)
     item[field] = value
     assert [list(e.absolute_path)[:1] for e in validator(FEED_ENTRY).iter_errors(item)] == [[field]]
+
+
+def test_readme_and_datasette_descriptions_are_written_from_the_schemas() -> None:
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("sync_fields", root / "tools" / "sync_fields.py")
+    assert spec is not None and spec.loader is not None
+    sync = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sync)
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    metadata = (root / "datasette" / "metadata.yml").read_text(encoding="utf-8")
+    assert sync.readme(readme) == readme, "run make fields"
+    assert sync.metadata(metadata) == metadata, "run make fields"
+    for item_field in fields(ARTICLE):
+        assert f"| `{item_field.name}` |" in readme
