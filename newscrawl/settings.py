@@ -73,6 +73,10 @@ NEWSCRAWL_SPLASH_WAIT = 0.0  # extra seconds after the load event, for content f
 # (+https://scrapy.org)") becomes "newscrawl/0.1 (+<contact URL>)" unless set.
 NEWSCRAWL_CONTACT_URL = os.environ.get("NEWSCRAWL_CONTACT_URL", "https://github.com/newscrawl/newscrawl")
 
+# The project's public address (its repository or home page), linked from an exported dataset's card and
+# Data Package. Empty by default: the dataset links to nothing that may not exist.
+NEWSCRAWL_PROJECT_URL = os.environ.get("NEWSCRAWL_PROJECT_URL", "")
+
 # Politeness for the live site. Replay raises concurrency and drops the delay (see newscrawl/replay/addon.py).
 ROBOTSTXT_OBEY = True  # default False
 CONCURRENT_REQUESTS_PER_DOMAIN = 1  # default 8

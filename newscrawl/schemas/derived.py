@@ -34,14 +34,15 @@ def arrow_type(item_field: Field) -> pa.DataType:
 
     >>> from newscrawl.schemas import field
     >>> [str(arrow_type(field(ARTICLE, n))) for n in ("published_at", "tags", "word_count", "has_video")]
-    ['timestamp[s, tz=UTC]', 'list<item: string>', 'int64', 'bool']
+    ['timestamp[us, tz=UTC]', 'list<element: string>', 'int64', 'bool']
     >>> arrow_type(field(ARTICLE, "translations"))
     StructType(struct<az: string, en: string, ru: string>)
     """
     if item_field.format == "date-time":
-        return pa.timestamp("s", tz="UTC")
+        return pa.timestamp("us", tz="UTC")
     if item_field.type == "array":
-        return pa.list_(pa.string())
+        # "element": the child name of the Parquet LIST spec, so a file read back has the same schema.
+        return pa.list_(pa.field("element", pa.string()))
     if item_field.type == "object":
         names = item_field.schema["properties"]
         return pa.struct([(name, pa.string()) for name in names])
