@@ -189,7 +189,7 @@ class DedupePipeline:
 
 class StorePipeline:
     """Writes articles and cards to the store; drops those already stored unchanged, so that only new and
-    changed items reach the JSON Lines (stats ``newscrawl/stored/<kind>/<result>``)."""
+    changed items (a corrected card too) reach the JSON Lines (stats ``newscrawl/stored/<kind>/<result>``)."""
 
     def __init__(self, ledger: Ledger, stats: StatsCollector | None) -> None:
         self.ledger = ledger

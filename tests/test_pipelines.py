@@ -237,6 +237,23 @@ def test_an_article_that_fails_its_schema_is_owed_with_the_reason(
     run.close()
 
 
+def test_a_corrected_card_reaches_the_json_lines_once(db: Path) -> None:
+    first = Run(db)
+    assert first.feed(card()) == [None]
+    first.close()
+    second = Run(db)
+    assert second.feed(card(position=4)) == ["feed_entry_seen"]  # the same card, moved down the listing
+    second.close()
+    third = Run(db)
+    corrected = card(title="Oil prices rise sharply", seen_at="2026-01-30T09:00:00+00:00")
+    assert third.feed(corrected) == [None]  # passed on: the feed exporter writes its line
+    assert third.stats("newscrawl/stored/") == {"newscrawl/stored/feed_entries/changed": 1}
+    third.close()
+    fourth = Run(db)
+    assert fourth.feed(replace(corrected, position=2)) == ["feed_entry_seen"]  # once per change
+    fourth.close()
+
+
 def test_dict_items_pass_like_dataclasses(db: Path) -> None:
     run = Run(db)
     assert run.feed(asdict(article()), asdict(card())) == [None, None]

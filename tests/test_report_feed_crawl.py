@@ -89,6 +89,7 @@ def test_missing_pages_survived_and_counted(full_run: Path) -> None:
 def test_incremental_runs_fetch_only_new_and_changed(tmp_path: Path, snapshot_crawl: Crawled) -> None:
     snapshot_crawl.copy_to(tmp_path)  # the first run: the whole snapshot
     articles_before = len(read_jsonl(tmp_path / "articles.jsonl"))
+    entries_before = len(read_jsonl(tmp_path / "feed_entries.jsonl"))
 
     second = crawl(tmp_path, SNAPSHOT_NEXT)
     assert second.returncode == 0, second.stderr[-3000:]
@@ -99,12 +100,26 @@ def test_incremental_runs_fetch_only_new_and_changed(tmp_path: Path, snapshot_cr
     new_lines = read_jsonl(tmp_path / "articles.jsonl")[articles_before:]
     assert {item["url"] for item in new_lines} == expected
     assert_items_fit_their_schemas(tmp_path, stats)
+    # A corrected headline reaches feed_entries.jsonl with its new text, on the listings it was on before.
+    changed = {
+        item["url"]: item["title"] for item in new_lines if item["url"] in manifest(SNAPSHOT_NEXT)["changed"]
+    }
+    first_entries = read_jsonl(tmp_path / "feed_entries.jsonl")[:entries_before]
+    corrected = [
+        e for e in read_jsonl(tmp_path / "feed_entries.jsonl")[entries_before:] if e["url"] in changed
+    ]
+    assert corrected and all(e["title"] == changed[e["url"]] for e in corrected)
+    assert {(e["url"], e["listing"]) for e in corrected} & {(e["url"], e["listing"]) for e in first_entries}
+    assert stats["newscrawl/stored/feed_entries/changed"] >= 1
+    entries_after = len(read_jsonl(tmp_path / "feed_entries.jsonl"))
 
     third = crawl(tmp_path, SNAPSHOT_NEXT)
     assert third.returncode == 0, third.stderr[-3000:]
     stats = last_run(tmp_path).stats
     assert stats.get("newscrawl/articles/requested", 0) == 0
     assert stats["newscrawl/feed_entries"] > 0
+    # Once per change: the same corrected cards again write no line.
+    assert len(read_jsonl(tmp_path / "feed_entries.jsonl")) == entries_after
 
 
 @pytest.mark.slow

@@ -248,8 +248,11 @@ def test_feed_entry_first_and_last_seen(store: Store) -> None:
     assert store.upsert_feed_entry(card()) == "new"
     assert store.upsert_feed_entry(card(listing="category:finance")) == "new"
     assert store.upsert_feed_entry(card(listing="home")) == "new"
+    moved = card(seen_at="2026-01-29T17:30:00+00:00", position=7, image_url="https://static.report.az/t.jpg")
+    assert store.upsert_feed_entry(moved) == "seen"  # same text, another place on the listing
     later = card(seen_at="2026-01-29T18:00:00+00:00", title="Oil prices rise sharply", position=3)
-    assert store.upsert_feed_entry(later) == "seen"
+    assert store.upsert_feed_entry(later) == "changed"  # a corrected headline
+    assert store.upsert_feed_entry(later) == "seen"  # once per change
     assert row(
         store,
         "SELECT first_seen, last_seen, title, position, media FROM feed_entries "
