@@ -115,7 +115,9 @@ def export_dataset(
     finally:
         connection.close()
     if fmt == "parquet":
-        _check_parquet(dataset)
+        _check_parquet(
+            dataset, [name for change in changes.values() for name in change.written + change.rewritten]
+        )
     try:
         _describe(dataset, snapshot, str(store), {**_default_settings(), **(settings or {})})
     except OSError as exc:
@@ -126,13 +128,13 @@ def export_dataset(
     return ExportResult(root=dataset.root, rows=rows, changes=changes)
 
 
-def _check_parquet(dataset: Dataset) -> None:
-    """Every Parquet part read back with pyarrow against its table's schema (Frictionless reads Parquet
-    through pandas, which has no list or struct columns to check)."""
+def _check_parquet(dataset: Dataset, written: list[str]) -> None:
+    """The Parquet parts this export wrote, read back with pyarrow against their table's schema
+    (Frictionless reads Parquet through pandas, which has no list or struct columns to check)."""
     tables = {table.name: table for table in TABLES}
-    for table_name, relative in dataset.part_files():
+    for relative in written:
         rows = len(dataset.files()[relative])
-        problem = check_parquet(tables[table_name], dataset.root / relative, rows)
+        problem = check_parquet(tables[relative.split("/", 1)[0]], dataset.root / relative, rows)
         if problem is not None:
             raise ExportError(f"{relative}: {problem}; delete {dataset.root} and export again")
 
