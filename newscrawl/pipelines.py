@@ -125,17 +125,19 @@ class SchemaValidationPipeline(ItemValidationPipeline):
     under ``spidermon/validation/``; this drops like the pipelines above, so the ledger owes the article.
     """
 
-    _reported: set[str]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reported: set[str] = set()
 
     def process_item(self, item: Any) -> Any:
+        # The signature of the other pipelines here: the item only.
         return super().process_item(item)
 
     def _drop_item(self, item: Any, errors: dict[str, list[str]]) -> None:
         self.stats.add_dropped_item()
         reason = invalid_reason(errors)
-        reported = self.__dict__.setdefault("_reported", set())
-        level = logging.DEBUG if reason in reported else logging.WARNING
-        reported.add(reason)
+        level = logging.DEBUG if reason in self._reported else logging.WARNING
+        self._reported.add(reason)
         url = ItemAdapter(item).get("url")
         details = "; ".join(
             f"{field or 'item'}: {', '.join(messages)}" for field, messages in sorted(errors.items())
