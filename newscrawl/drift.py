@@ -46,17 +46,17 @@ def covered_fields(stats: Mapping[str, Any]) -> set[str]:
 
 
 def cards_per_page(stats: Mapping[str, Any]) -> dict[str, float]:
-    """Cards read per listing page, per edition whose listing pages the run read.
+    """Cards per listing page, per edition whose listing pages the run read (newscrawl/cardcount.py).
 
-    >>> cards_per_page({"newscrawl/listing_pages/en": 4, "newscrawl/feed_entries/en": 60,
-    ...                 "newscrawl/listing_pages/ru": 2})
+    >>> cards_per_page({"newscrawl/listing_cards_pages/en": 4, "newscrawl/listing_cards/en": 60,
+    ...                 "newscrawl/listing_cards_pages/ru": 2})
     {'en': 15.0, 'ru': 0.0}
     """
     result = {}
     for lang in LANGUAGES:
-        pages = int(stats.get(f"newscrawl/listing_pages/{lang}") or 0)
+        pages = int(stats.get(f"newscrawl/listing_cards_pages/{lang}") or 0)
         if pages:
-            result[lang] = int(stats.get(f"newscrawl/feed_entries/{lang}") or 0) / pages
+            result[lang] = int(stats.get(f"newscrawl/listing_cards/{lang}") or 0) / pages
     return result
 
 

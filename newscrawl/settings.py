@@ -95,6 +95,11 @@ DOWNLOADER_MIDDLEWARES = {
 # Replay (NEWSCRAWL_REPLAY) and record (NEWSCRAWL_RECORD) wire their download handler and middleware
 # themselves, only when set (newscrawl.replay.ReplayAddon).
 
+SPIDER_MIDDLEWARES = {
+    # Every card of every listing page, for the Listings drift monitor (newscrawl/cardcount.py).
+    "newscrawl.cardcount.CardCountMiddleware": 950,
+}
+
 ITEM_PIPELINES = {
     "newscrawl.pipelines.ValidatePipeline": 100,
     "newscrawl.pipelines.DedupePipeline": 200,

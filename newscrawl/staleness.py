@@ -68,8 +68,8 @@ def stale_reasons(
         elapsed = age.total_seconds() / 3600
         reasons.append(f"no run complete for {elapsed:.2f} h (more than {hours:g} h): {last}")
     finished = [r for r in runs if r.finished_at]
-    last = finished[:partial_runs]
-    if partial_runs > 0 and len(last) == partial_runs and all(r.outcome == "partial" for r in last):
+    latest = finished[:partial_runs]
+    if partial_runs > 0 and len(latest) == partial_runs and all(r.outcome == "partial" for r in latest):
         reasons.append(f"the last {partial_runs} runs all ended partial")
     return reasons, since
 
