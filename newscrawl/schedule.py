@@ -17,7 +17,8 @@ The server and its credentials come from the environment, never from the reposit
 was skipped, 1 when Scrapyd could not be asked, 2 for a bad argument. Standard library only (and
 newscrawl's store reader), so any Python 3.11 that can import newscrawl can run it.
 
-Every call also checks the store for staleness (newscrawl/staleness.py): no ``complete`` run for
+Every call also checks the store named by ``NEWSCRAWL_DATA_DIR`` or ``NEWSCRAWL_SQLITE`` (``-s`` or the
+environment) for staleness (newscrawl/staleness.py): no ``complete`` run for
 ``NEWSCRAWL_STALE_HOURS`` hours (6), or the last ``NEWSCRAWL_STALE_PARTIAL_RUNS`` runs (3) all partial,
 raises one alert per episode through the webhook and email settings of the crawl's alerts.
 """
@@ -198,26 +199,35 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
         logger.error("%s", exc)
         status = 1
     # Checked even when Scrapyd could not be asked: then nothing runs, and the store goes stale.
+    store = store_of(args.settings, environ)
+    if store is None:
+        logger.debug("no store named (NEWSCRAWL_DATA_DIR, NEWSCRAWL_SQLITE): staleness not checked")
+        return status
     try:
-        staleness.check(store_of(args.settings, environ), datetime.fromisoformat(utc_now()), environ)
+        staleness.check(store, datetime.fromisoformat(utc_now()), environ)
     except (NewscrawlError, ValueError) as exc:
         logger.error("staleness not checked: %s", exc)
     return status
 
 
-def store_of(settings: Sequence[str], environ: Mapping[str, str]) -> Path:
-    """The store the jobs write: ``-s NEWSCRAWL_SQLITE``/``NEWSCRAWL_DATA_DIR`` first, then the environment,
-    as a crawl resolves it (newscrawl.addon.store_path).
+def store_of(settings: Sequence[str], environ: Mapping[str, str]) -> Path | None:
+    """The store the jobs write, when named: ``-s NEWSCRAWL_SQLITE``/``NEWSCRAWL_DATA_DIR`` first, then the
+    environment, as a crawl resolves them (newscrawl.addon.store_path); None when neither names one (a
+    job's default store is relative to Scrapyd's working directory, which this command does not know).
 
     >>> store_of(["NEWSCRAWL_DATA_DIR=/srv/x"], {"NEWSCRAWL_DATA_DIR": "/var/lib/newscrawl/data"})
     PosixPath('/srv/x/newscrawl.sqlite3')
     >>> store_of([], {"NEWSCRAWL_SQLITE": "/srv/one.sqlite3"})
     PosixPath('/srv/one.sqlite3')
+    >>> store_of([], {}) is None
+    True
     """
     values = {**environ, **dict(setting.partition("=")[::2] for setting in settings)}
     if values.get("NEWSCRAWL_SQLITE"):
         return Path(values["NEWSCRAWL_SQLITE"])
-    return Path(values.get("NEWSCRAWL_DATA_DIR") or "data") / "newscrawl.sqlite3"
+    if values.get("NEWSCRAWL_DATA_DIR"):
+        return Path(values["NEWSCRAWL_DATA_DIR"]) / "newscrawl.sqlite3"
+    return None
 
 
 if __name__ == "__main__":

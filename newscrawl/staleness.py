@@ -10,29 +10,23 @@ store's ``runs`` table read-only and alerts when
 Scrapyd lists a partial run (exit code 3) as "finished"; the store knows better. One alert per episode:
 the last complete run's end (or the first run's start) is remembered in ``<store>.stale`` and the same
 episode is not alerted again. The alert goes out through the channels of the crawl's alerts, read from
-the same environment variables: the webhook (``NEWSCRAWL_ALERT_WEBHOOK``, one POST with ``text`` and
-``content``) and the email (``SPIDERMON_SMTP_*``, ``SPIDERMON_EMAIL_*``), sent here with the standard library
-because there is no spider run for spidermon's actions to report on.
+the same environment variables (newscrawl/notify.py).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import smtplib
-import urllib.request
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 
+from newscrawl.notify import notify
 from newscrawl.store.runs import Run, recent_runs
 
 logger = logging.getLogger("newscrawl.schedule")
 
 DEFAULT_HOURS = 6.0
 DEFAULT_PARTIAL_RUNS = 3
-TIMEOUT = 30.0  # seconds per webhook or SMTP exchange
 HISTORY = 200  # runs read from the store, newest first
 
 
@@ -77,7 +71,7 @@ def stale_reasons(
 def check(store: Path, now: datetime, environ: Mapping[str, str]) -> bool:
     """Alert once per episode when the store is stale; True when an alert went out."""
     if not store.is_file():
-        logger.info("no store at %s yet: staleness is judged once a run has started", store)
+        logger.info("no store at %s yet: staleness is judged once a run has started there", store)
         return False
     hours = float(environ.get("NEWSCRAWL_STALE_HOURS") or DEFAULT_HOURS)
     partial_runs = int(environ.get("NEWSCRAWL_STALE_PARTIAL_RUNS") or DEFAULT_PARTIAL_RUNS)
@@ -102,46 +96,3 @@ def check(store: Path, now: datetime, environ: Mapping[str, str]) -> bool:
     except OSError as exc:
         logger.warning("cannot write %s (%s): the next check alerts again", marker, exc)
     return sent
-
-
-def notify(subject: str, text: str, environ: Mapping[str, str]) -> bool:
-    """Send through the webhook and the email the environment switches on; True when one went out."""
-    sent = False
-    webhook = environ.get("NEWSCRAWL_ALERT_WEBHOOK")
-    if webhook:
-        body = json.dumps({"text": text, "content": text[:2000]}).encode("utf-8")
-        request = urllib.request.Request(webhook, data=body, headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT):
-                sent = True
-        except OSError as exc:
-            logger.error("the staleness alert could not be posted to the webhook: %s", exc)
-    host = environ.get("SPIDERMON_SMTP_HOST")
-    if host:
-        try:
-            _email(host, subject, text, environ)
-            sent = True
-        except (OSError, smtplib.SMTPException, ValueError) as exc:
-            logger.error("the staleness alert could not be emailed through %s: %s", host, exc)
-    if not webhook and not host:
-        logger.warning("no alert channel is set (NEWSCRAWL_ALERT_WEBHOOK, SPIDERMON_SMTP_HOST)")
-    return sent
-
-
-def _email(host: str, subject: str, text: str, environ: Mapping[str, str]) -> None:
-    to = [a.strip() for a in (environ.get("SPIDERMON_EMAIL_TO") or "").split(",") if a.strip()]
-    user, password = environ.get("SPIDERMON_SMTP_USER"), environ.get("SPIDERMON_SMTP_PASSWORD")
-    if not (to and user and password):
-        raise ValueError("SPIDERMON_SMTP_USER, SPIDERMON_SMTP_PASSWORD and SPIDERMON_EMAIL_TO must be set")
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = environ.get("SPIDERMON_EMAIL_SENDER") or "newscrawl@localhost"
-    message["To"] = ", ".join(to)
-    message.set_content(text)
-    port = int(environ.get("SPIDERMON_SMTP_PORT") or 587)
-    tls = environ.get("SPIDERMON_SMTP_ENFORCE_TLS", "1") not in ("0", "false", "")
-    with smtplib.SMTP(host, port, timeout=TIMEOUT) as server:
-        if tls:
-            server.starttls()
-        server.login(user, password)
-        server.send_message(message)

@@ -8,7 +8,8 @@ channel on (a webhook receiver and an SMTP server with AUTH, both on loopback) a
 
 Runs 1-4 differ from the snapshot in their coverage (author about a third, source agency none), which
 the old snapshot-based thresholds refused; none of them may raise anything. Run 5 fires on image_url,
-sends one POST and one email, and writes its failure as one log line.
+sends one POST and one email, and writes its failure as one log line. A crawl refused at start (a bad
+argument) alerts through the same channels.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from pathlib import Path
 
 import pytest
 from alerting import Mailbox, Webhook, smtp_server, webhook
+from crawling import SNAPSHOT, crawl
 
 from newscrawl.store import Run, Store
 from sitesim import SiteSimulator
 from sitesim.crawls import run_crawl
 
-pytestmark = pytest.mark.sitesim
+pytestmark = pytest.mark.slow
 
 ARTICLES, SEED, ADDED = 200, 3, 60
 COVERAGE = "Field coverage/Every field keeps its coverage"
@@ -102,6 +104,7 @@ def _run(store: Store, run_id: int) -> Run:
     return Run(run_id, "report_feed", "", None, None, {}, json.loads(row[0]), None, row[1])
 
 
+@pytest.mark.sitesim
 def test_a_series_whose_coverage_differs_from_the_snapshot_raises_nothing(series: Series) -> None:
     for step, run in zip(series.steps[:4], series.runs[:4], strict=True):
         assert step.returncode == 0, step.log[-3000:]
@@ -121,6 +124,7 @@ def test_a_series_whose_coverage_differs_from_the_snapshot_raises_nothing(series
         assert f"{COVERAGE}... OK" in step.log
 
 
+@pytest.mark.sitesim
 def test_a_field_lost_mid_series_fires_on_the_first_run_after(series: Series) -> None:
     step, run = series.steps[4], series.runs[4]
     assert run.outcome == "complete"
@@ -133,6 +137,7 @@ def test_a_field_lost_mid_series_fires_on_the_first_run_after(series: Series) ->
     assert "Traceback" not in step.log and "Traceback" not in step.stderr
 
 
+@pytest.mark.sitesim
 def test_the_webhook_gets_one_post_for_the_failed_run(series: Series) -> None:
     (post,) = series.steps[4].posts
     assert post["text"] == post["content"]
@@ -142,6 +147,7 @@ def test_the_webhook_gets_one_post_for_the_failed_run(series: Series) -> None:
     assert f"log: {series.data / 'run-5.log'}" in text
 
 
+@pytest.mark.sitesim
 def test_the_email_goes_out_once_with_login(series: Series) -> None:
     assert [step.emails for step in series.steps] == [0, 0, 0, 0, 1]
     (email,) = series.emails
@@ -152,8 +158,24 @@ def test_the_email_goes_out_once_with_login(series: Series) -> None:
     assert COVERAGE in body and "image_url" in body and "Content-Type" not in body
 
 
+@pytest.mark.sitesim
 def test_a_report_file_is_written_next_to_each_runs_log(series: Series) -> None:
     for step in series.steps:
         html = step.report.read_text(encoding="utf-8")
         assert "<html" in html.lower()
     assert "image_url" in series.steps[4].report.read_text(encoding="utf-8")
+
+
+def test_a_crawl_refused_at_start_alerts_once(tmp_path: Path) -> None:
+    with webhook() as hook, smtp_server() as box:
+        channels = {**box.settings(), "NEWSCRAWL_ALERT_WEBHOOK": hook.url}
+        settings = [f"-s {name}={value}" for name, value in channels.items()]
+        result = crawl(tmp_path / "data", SNAPSHOT, "lang=xx", *settings)
+    assert result.returncode == 2, result.stderr[-3000:]
+    (post,) = hook.posts
+    text = str(post["text"])
+    assert "outcome: refused" in text
+    assert "reason: lang must be a comma list of az, en, ru (got 'xx')" in text
+    (email,) = box.messages
+    assert email["Subject"] == "newscrawl: report_feed refused at start"
+    assert "Traceback" not in result.stderr
