@@ -1,19 +1,23 @@
-"""Drift monitors (spidermon) run at the end of every crawl: is the site still giving what it gave?
+"""Monitors (spidermon) run at the end of every crawl: did the run end well, is the site still giving
+what it gave in its own recent runs? docs/monitors.md has the settings and the alerts.
 
 ``MonitorSuite`` runs when the spider closes. A monitor fails when:
 
-- the finish reason is not one of ``SPIDERMON_EXPECTED_FINISH_REASONS`` (``finished``);
-- a field's coverage (share of the run's articles with a value) is below its threshold in
-  ``NEWSCRAWL_MONITOR_FIELD_COVERAGE``, checked once the run stored ``NEWSCRAWL_MONITOR_MIN_ARTICLES``;
-- listing pages of an edition were read but gave no cards;
+- the outcome (``newscrawl/outcome``) is not ``complete``;
+- a must-have field is below its floor (``NEWSCRAWL_MONITOR_FIELD_FLOORS``), or, once the store holds
+  ``NEWSCRAWL_MONITOR_BASELINE_RUNS`` complete runs, a field's coverage fell below their median by more
+  than its margin (newscrawl/drift.py); judged from ``NEWSCRAWL_MONITOR_MIN_ARTICLES`` articles;
+- listing pages of an edition gave no cards, or fewer per page than the baseline by more than
+  ``NEWSCRAWL_MONITOR_CARDS_MARGIN``;
 - the share of 4xx/5xx responses is above ``NEWSCRAWL_MONITOR_MAX_ERROR_SHARE``;
 - no new article was stored by the runs of the last ``NEWSCRAWL_MONITOR_NEW_ARTICLES_HOURS`` hours of
   crawl clock, once those runs' windows reach that far back.
 
-A failure is logged at ERROR and kept in the crawl stats, which the ``runs`` table stores:
-``newscrawl/monitors/passed``, ``newscrawl/monitors/failed`` and ``newscrawl/monitors/failed/<name>``.
-The ledger records the run when the spider closes, before spidermon's handler runs the monitors, so the
-``RecordResults`` action has it store the stats again with the monitors' results.
+A failure is one ERROR line (newscrawl/monitorlog.py) and is kept in the crawl stats, which the ``runs``
+table stores: ``newscrawl/monitors/passed``, ``newscrawl/monitors/failed`` and
+``newscrawl/monitors/failed/<name>``. The ledger records the run when the spider closes, before
+spidermon's handler runs the monitors, so the ``RecordResults`` action has it store the stats again with
+the monitors' results. The alert actions (newscrawl/alerts.py) run once when a monitor failed.
 """
 
 # spidermon's decorators carry no types.
