@@ -39,12 +39,6 @@ def coverage(stats: Mapping[str, Any], fields: Iterable[str]) -> dict[str, float
     return {field: float(stats.get(COVERAGE + field) or 0.0) for field in fields}
 
 
-def covered_fields(stats: Mapping[str, Any]) -> set[str]:
-    """The fields spidermon counted in a run (those at least one article had)."""
-    names = (key[len(COVERAGE) :] for key in stats if key.startswith(COVERAGE))
-    return {name for name in names if "/" not in name}
-
-
 def cards_per_page(stats: Mapping[str, Any]) -> dict[str, float]:
     """Cards per listing page, per edition whose listing pages the run read (newscrawl/cardcount.py).
 
