@@ -34,6 +34,7 @@ LONGEST = (
     "tests/test_completeness_kills.py",
     "tests/test_render_splash.py",
     "tests/test_sitesim.py",
+    "tests/test_alerts.py",
     "tests/test_report_feed_crawl.py",
 )
 

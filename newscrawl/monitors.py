@@ -1,19 +1,23 @@
-"""Drift monitors (spidermon) run at the end of every crawl: is the site still giving what it gave?
+"""Monitors (spidermon) run at the end of every crawl: did the run end well, is the site still giving
+what it gave in its own recent runs? docs/monitors.md has the settings and the alerts.
 
 ``MonitorSuite`` runs when the spider closes. A monitor fails when:
 
-- the finish reason is not one of ``SPIDERMON_EXPECTED_FINISH_REASONS`` (``finished``);
-- a field's coverage (share of the run's articles with a value) is below its threshold in
-  ``NEWSCRAWL_MONITOR_FIELD_COVERAGE``, checked once the run stored ``NEWSCRAWL_MONITOR_MIN_ARTICLES``;
-- listing pages of an edition were read but gave no cards;
+- the outcome (``newscrawl/outcome``) is not ``complete``;
+- a must-have field is below its floor (``NEWSCRAWL_MONITOR_FIELD_FLOORS``), or, once the store holds
+  ``NEWSCRAWL_MONITOR_BASELINE_RUNS`` complete runs, a field's coverage fell below their median by more
+  than its margin (newscrawl/drift.py); judged from ``NEWSCRAWL_MONITOR_MIN_ARTICLES`` articles;
+- listing pages of an edition gave no cards, or fewer per page than the baseline by more than
+  ``NEWSCRAWL_MONITOR_CARDS_MARGIN``;
 - the share of 4xx/5xx responses is above ``NEWSCRAWL_MONITOR_MAX_ERROR_SHARE``;
 - no new article was stored by the runs of the last ``NEWSCRAWL_MONITOR_NEW_ARTICLES_HOURS`` hours of
   crawl clock, once those runs' windows reach that far back.
 
-A failure is logged at ERROR and kept in the crawl stats, which the ``runs`` table stores:
-``newscrawl/monitors/passed``, ``newscrawl/monitors/failed`` and ``newscrawl/monitors/failed/<name>``.
-The ledger records the run when the spider closes, before spidermon's handler runs the monitors, so the
-``RecordResults`` action has it store the stats again with the monitors' results.
+A failure is one ERROR line (newscrawl/monitorlog.py) and is kept in the crawl stats, which the ``runs``
+table stores: ``newscrawl/monitors/passed``, ``newscrawl/monitors/failed`` and
+``newscrawl/monitors/failed/<name>``. The ledger records the run when the spider closes, before
+spidermon's handler runs the monitors, so the ``RecordResults`` action has it store the stats again with
+the monitors' results. The alert actions (newscrawl/alerts.py) run once when a monitor failed.
 """
 
 # spidermon's decorators carry no types.
@@ -22,27 +26,27 @@ from __future__ import annotations
 
 import json
 import logging
-import warnings
+from dataclasses import fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon import Monitor, monitors
-from spidermon.contrib.scrapy.monitors import FinishReasonMonitor
 from spidermon.core.actions import Action
 from spidermon.core.suites import MonitorSuite as BaseMonitorSuite
 
+from newscrawl import alerts, drift
+from newscrawl.extensions import loss_line
+from newscrawl.items import Article
 from newscrawl.ledger import Ledger
-from newscrawl.site import LANGUAGES
 from newscrawl.store import Store
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
-# spidermon 1.27.0 (its last release) logs each monitor's result with Spider.log(), deprecated in Scrapy
-# 2.18: a warning in every crawl's log that says nothing about the crawl. pyproject.toml names it too.
-warnings.filterwarnings(
-    "ignore", r"Spider\.log\(\) is deprecated", ScrapyDeprecationWarning, module="spidermon"
-)
+# The Article fields whose coverage is compared with the baseline (fetched_at is set on every article).
+FIELDS = tuple(field.name for field in fields(Article) if field.name != "fetched_at")
 
 
 class _NewscrawlMonitor(Monitor):
@@ -56,39 +60,90 @@ class _NewscrawlMonitor(Monitor):
         return self.data.crawler.settings
 
 
+@monitors.name("Outcome")
+class OutcomeMonitor(_NewscrawlMonitor):
+    """Anything but ``complete`` (partial, blocked, unreachable, shutdown, ...) is worth an alert."""
+
+    @monitors.name("The run ends complete")
+    def test_outcome(self) -> None:
+        outcome = self.stats.get("newscrawl/outcome") or self.stats.get("finish_reason") or "unknown"
+        if outcome != "complete":
+            losses = loss_line(self.stats)
+            reason = self.stats.get("finish_reason")
+            detail = f" (finish reason {reason})" if reason and reason != outcome else ""
+            self.fail(f"the run ended {outcome}{detail}" + (f"; {losses}" if losses else ""))
+
+
 @monitors.name("Field coverage")
 class FieldCoverageMonitor(_NewscrawlMonitor):
-    """Coverage per Article field, from spidermon's ``spidermon_field_coverage/Article/<field>``."""
+    """Coverage per Article field against the median of the baseline runs, and the absolute floors."""
 
     @monitors.name("Every field keeps its coverage")
     def test_field_coverage(self) -> None:
-        articles = self.stats.get("spidermon_item_scraped_count/Article", 0)
+        count = drift.articles(self.stats)
         minimum = self.settings.getint("NEWSCRAWL_MONITOR_MIN_ARTICLES")
-        if articles < minimum:
-            self.skipTest(f"{articles} articles, coverage is judged from {minimum}")
+        if count < minimum:
+            self.skipTest(f"{count} articles, coverage is judged from {minimum}")
             return
-        rules: dict[str, float] = self.settings.getdict("NEWSCRAWL_MONITOR_FIELD_COVERAGE")
-        low = []
-        for field, threshold in sorted(rules.items()):
-            coverage = self.stats.get(f"spidermon_field_coverage/Article/{field}", 0.0)
-            if coverage < float(threshold):
-                low.append(f"{field} {coverage:.0%} < {float(threshold):.0%}")
+        floors = {k: float(v) for k, v in self.settings.getdict("NEWSCRAWL_MONITOR_FIELD_FLOORS").items()}
+        margins = {field: self.settings.getfloat("NEWSCRAWL_MONITOR_COVERAGE_MARGIN") for field in FIELDS}
+        margins.update(
+            {k: float(v) for k, v in self.settings.getdict("NEWSCRAWL_MONITOR_COVERAGE_MARGINS").items()}
+        )
+        current = drift.coverage(self.stats, set(FIELDS) | set(floors))
+        low = drift.below_floors(current, floors)
+        baseline = _baseline(self)
+        if baseline is not None:
+            past = [drift.coverage(run, FIELDS) for run in baseline]  # a field a run lacked: 0
+            low += drift.coverage_drops(current, past, count, margins)
         if low:
-            self.fail(f"field coverage below threshold: {', '.join(low)}")
+            self.fail(f"field coverage dropped: {', '.join(low)}")
 
 
 @monitors.name("Listings")
 class ListingCardsMonitor(_NewscrawlMonitor):
-    @monitors.name("Listing pages give cards")
+    """Cards per listing page, per edition, against the median of the baseline runs; none at all fails."""
+
+    @monitors.name("Listing pages give their usual cards")
     def test_listings_give_cards(self) -> None:
-        empty = [
-            lang
-            for lang in LANGUAGES
-            if self.stats.get(f"newscrawl/listing_pages/{lang}", 0)
-            and not self.stats.get(f"newscrawl/feed_entries/{lang}", 0)
-        ]
+        current = drift.cards_per_page(self.stats)
+        empty = [lang for lang, cards in current.items() if not cards]
         if empty:
             self.fail(f"listing pages gave no cards in: {', '.join(empty)}")
+        baseline = _baseline(self)
+        if baseline is None:
+            return
+        margin = self.settings.getfloat("NEWSCRAWL_MONITOR_CARDS_MARGIN")
+        low = drift.cards_drops(current, [drift.cards_per_page(run) for run in baseline], margin)
+        if low:
+            self.fail(f"fewer cards per listing page: {', '.join(low)}")
+
+
+def _baseline(monitor: _NewscrawlMonitor) -> list[dict[str, Any]] | None:
+    """The stats of the baseline runs, or None while the store holds fewer than
+    ``NEWSCRAWL_MONITOR_BASELINE_RUNS`` of them (then only the absolute floors are checked; logged once
+    per run)."""
+    meta = monitor.data.meta
+    if "newscrawl/baseline" not in meta:
+        wanted = monitor.settings.getint("NEWSCRAWL_MONITOR_BASELINE_RUNS")
+        minimum = monitor.settings.getint("NEWSCRAWL_MONITOR_MIN_ARTICLES")
+        ledger = monitor.data.crawler.get_extension(Ledger)
+        runs = []
+        if ledger is not None and wanted > 0:
+            runs = ledger.store.baseline_runs(monitor.data.spider.name, wanted, minimum, ledger.run_id)
+        if len(runs) < wanted:
+            logger.info(
+                "Drift baseline: %d of %d complete runs of %d+ articles so far; until then only the "
+                "absolute floors are checked",
+                len(runs),
+                wanted,
+                minimum,
+            )
+            meta["newscrawl/baseline"] = None
+        else:
+            meta["newscrawl/baseline"] = [run.stats for run in runs]
+    baseline: list[dict[str, Any]] | None = meta["newscrawl/baseline"]
+    return baseline
 
 
 @monitors.name("HTTP errors")
@@ -160,7 +215,7 @@ def _previous_runs(store: Store, spider: str, run_id: int | None) -> list[tuple[
 
 
 class RecordResults(Action):
-    """Puts the monitors' results into the crawl stats, logs failures, and records the run again."""
+    """Puts the monitors' results into the crawl stats and records the run again."""
 
     def run_action(self) -> None:
         stats = self.data.crawler.stats
@@ -170,21 +225,14 @@ class RecordResults(Action):
         for result in failed:
             name = result.monitor.name
             stats.set_value(f"newscrawl/monitors/failed/{name}", 1)
-            logger.error("Monitor failed: %s: %s", name, _reason(result.reason))
         ledger = self.data.crawler.get_extension(Ledger)
         if ledger is not None:
             ledger.record_stats()
 
 
-def _reason(reason: Any) -> str:
-    text = str(reason)
-    # unittest puts "AssertionError: " and the values compared before the message.
-    return text.strip().splitlines()[-1].removeprefix("AssertionError: ")
-
-
 class MonitorSuite(BaseMonitorSuite):
     monitors = [  # noqa: RUF012 - spidermon reads these class attributes
-        FinishReasonMonitor,
+        OutcomeMonitor,
         FieldCoverageMonitor,
         ListingCardsMonitor,
         HttpErrorShareMonitor,
@@ -192,3 +240,11 @@ class MonitorSuite(BaseMonitorSuite):
         InvalidItemsMonitor,
     ]
     monitors_finished_actions = [RecordResults]  # noqa: RUF012
+
+    def __init__(self, *args: Any, crawler: Crawler | None = None, **kwargs: Any) -> None:
+        # The alert channels switched on in the settings (newscrawl/alerts.py): a report file after
+        # every run, the webhook and the email once per run that failed a monitor.
+        settings = crawler.settings if crawler is not None else None
+        kwargs.setdefault("monitors_finished_actions", alerts.report_actions(settings))
+        kwargs.setdefault("monitors_failed_actions", alerts.alert_actions(settings))
+        super().__init__(*args, crawler=crawler, **kwargs)

@@ -14,8 +14,13 @@ start, see newscrawl/runlock.py.)
 The server and its credentials come from the environment, never from the repository:
 ``NEWSCRAWL_SCRAPYD_URL`` (default ``http://127.0.0.1:6800``), ``NEWSCRAWL_SCRAPYD_USERNAME`` and
 ``NEWSCRAWL_SCRAPYD_PASSWORD`` (Scrapyd's basic auth). Exit status: 0 when a job was queued or the run
-was skipped, 1 when Scrapyd could not be asked, 2 for a bad argument. Standard library only, so any
-Python 3.11 that can import newscrawl can run it.
+was skipped, 1 when Scrapyd could not be asked, 2 for a bad argument. Standard library only (and
+newscrawl's store reader), so any Python 3.11 that can import newscrawl can run it.
+
+Every call also checks the store named by ``NEWSCRAWL_DATA_DIR`` or ``NEWSCRAWL_SQLITE`` (``-s`` or the
+environment) for staleness (newscrawl/staleness.py): no ``complete`` run for
+``NEWSCRAWL_STALE_HOURS`` hours (6), or the last ``NEWSCRAWL_STALE_PARTIAL_RUNS`` runs (3) all partial,
+raises one alert per episode through the webhook and email settings of the crawl's alerts.
 """
 
 from __future__ import annotations
@@ -30,7 +35,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+from newscrawl import staleness
+from newscrawl.dates import utc_now
+from newscrawl.exceptions import NewscrawlError
 
 logger = logging.getLogger("newscrawl.schedule")
 
@@ -181,12 +192,42 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
         environ.get("NEWSCRAWL_SCRAPYD_USERNAME", ""),
         environ.get("NEWSCRAWL_SCRAPYD_PASSWORD", ""),
     )
+    status = 0
     try:
         schedule(scrapyd, args.project, args.spider, args.settings, args.arguments)
     except ScheduleError as exc:
         logger.error("%s", exc)
-        return 1
-    return 0
+        status = 1
+    # Checked even when Scrapyd could not be asked: then nothing runs, and the store goes stale.
+    store = store_of(args.settings, environ)
+    if store is None:
+        logger.debug("no store named (NEWSCRAWL_DATA_DIR, NEWSCRAWL_SQLITE): staleness not checked")
+        return status
+    try:
+        staleness.check(store, datetime.fromisoformat(utc_now()), environ)
+    except (NewscrawlError, ValueError) as exc:
+        logger.error("staleness not checked: %s", exc)
+    return status
+
+
+def store_of(settings: Sequence[str], environ: Mapping[str, str]) -> Path | None:
+    """The store the jobs write, when named: ``-s NEWSCRAWL_SQLITE``/``NEWSCRAWL_DATA_DIR`` first, then the
+    environment, as a crawl resolves them (newscrawl.addon.store_path); None when neither names one (a
+    job's default store is relative to Scrapyd's working directory, which this command does not know).
+
+    >>> store_of(["NEWSCRAWL_DATA_DIR=/srv/x"], {"NEWSCRAWL_DATA_DIR": "/var/lib/newscrawl/data"})
+    PosixPath('/srv/x/newscrawl.sqlite3')
+    >>> store_of([], {"NEWSCRAWL_SQLITE": "/srv/one.sqlite3"})
+    PosixPath('/srv/one.sqlite3')
+    >>> store_of([], {}) is None
+    True
+    """
+    values = {**environ, **dict(setting.partition("=")[::2] for setting in settings)}
+    if values.get("NEWSCRAWL_SQLITE"):
+        return Path(values["NEWSCRAWL_SQLITE"])
+    if values.get("NEWSCRAWL_DATA_DIR"):
+        return Path(values["NEWSCRAWL_DATA_DIR"]) / "newscrawl.sqlite3"
+    return None
 
 
 if __name__ == "__main__":

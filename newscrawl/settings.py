@@ -101,6 +101,11 @@ DOWNLOADER_MIDDLEWARES = {
 # Replay (NEWSCRAWL_REPLAY) and record (NEWSCRAWL_RECORD) wire their download handler and middleware
 # themselves, only when set (newscrawl.replay.ReplayAddon).
 
+SPIDER_MIDDLEWARES = {
+    # Every card of every listing page, for the Listings drift monitor (newscrawl/cardcount.py).
+    "newscrawl.cardcount.CardCountMiddleware": 950,
+}
+
 ITEM_PIPELINES = {
     "newscrawl.pipelines.ValidatePipeline": 100,
     # spidermon's JSON Schema validation (ItemValidationPipeline) against newscrawl/schemas/.
@@ -129,17 +134,18 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("NEWSCRAWL_LOG_LEVEL", "INFO")  # default DEBUG
 COMMANDS_MODULE = "newscrawl.commands"
 
-# Drift monitors (newscrawl/monitors.py), run by spidermon when a crawl ends; failures are logged and
-# kept in the run's stats (newscrawl/monitors/failed). README "Drift monitors" says how to tune them.
+# Drift monitors (newscrawl/monitors.py), run by spidermon when a crawl ends: each failure is one ERROR line
+# and kept in the run's stats (newscrawl/monitors/failed); docs/monitors.md says how to tune them.
 SPIDERMON_ENABLED = True
-EXTENSIONS["spidermon.contrib.scrapy.extensions.Spidermon"] = 510
+# spidermon's extension with a runner that logs a failed monitor as one line (newscrawl/monitorlog.py).
+EXTENSIONS["newscrawl.monitorlog.Spidermon"] = 510
 SPIDERMON_SPIDER_CLOSE_MONITORS = ("newscrawl.monitors.MonitorSuite",)
-SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
 SPIDERMON_ADD_FIELD_COVERAGE = True
-# Coverage counts values: not None (absent), not [] or {} (none). False and 0 are values.
+# A value is present only when it is neither null nor empty, however absence is spelled; False and 0
+# are answers (has_video, word_count).
 SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True
 SPIDERMON_FIELD_COVERAGE_SKIP_FALSY = False
-SPIDERMON_FIELD_COVERAGE_SKIP_VALUES: list[object] = [[], {}]
+SPIDERMON_FIELD_COVERAGE_SKIP_VALUES: list[object] = ["", [], {}]
 # The item schemas (newscrawl/schemas/) checked during the crawl; an item that fails is dropped with the
 # reason invalid_<field> and owed (stats spidermon/validation/..., newscrawl/dropped/invalid_<field>).
 SPIDERMON_VALIDATION_SCHEMAS = {
@@ -148,23 +154,38 @@ SPIDERMON_VALIDATION_SCHEMAS = {
 }
 SPIDERMON_VALIDATION_DROP_ITEMS_WITH_ERRORS = True  # default False: counted, then stored anyway
 NEWSCRAWL_MONITOR_MAX_INVALID_SHARE = 0.01  # share of a run's items that fail their schema
-# Minimum share of a run's articles with a value: the snapshot's coverage minus 0.15, rounded down to
-# 0.05 (author 83 %, image_url and tags 95 %, site_id 97 %, the rest 100 % on fixtures/snapshot).
-# source_agency is not judged: null is both "Report is the source" and "no credit found" (item schema 2.0).
-NEWSCRAWL_MONITOR_FIELD_COVERAGE = {
-    "url": 0.85,
-    "title": 0.85,
-    "body": 0.85,
-    "lead": 0.85,
-    "word_count": 0.85,
-    "published_at": 0.85,
-    "category": 0.85,
-    "category_slug": 0.85,
-    "site_id": 0.8,
-    "image_url": 0.75,
-    "tags": 0.75,
-    "author": 0.65,
-}
+# Drift: each field's coverage (and each edition's cards per listing page) against the median of the
+# last NEWSCRAWL_MONITOR_BASELINE_RUNS complete runs of at least NEWSCRAWL_MONITOR_MIN_ARTICLES articles.
+# Until that many exist, only the floors are checked.
+NEWSCRAWL_MONITOR_BASELINE_RUNS = 10
 NEWSCRAWL_MONITOR_MIN_ARTICLES = 20  # fewer articles in a run: coverage is not judged
+# A field fires when its coverage is below the median by more than its margin (and by more than three
+# standard errors of the run's own sample); per-field margins override the default one.
+NEWSCRAWL_MONITOR_COVERAGE_MARGIN = 0.15
+NEWSCRAWL_MONITOR_COVERAGE_MARGINS: dict[str, float] = {}
+# Absolute floors, only for the fields every article must have; checked from the first run.
+NEWSCRAWL_MONITOR_FIELD_FLOORS = {
+    "url": 0.95,
+    "title": 0.95,
+    "body": 0.95,
+    "published_at": 0.95,
+    "language": 0.95,
+}
+NEWSCRAWL_MONITOR_CARDS_MARGIN = 0.5  # cards per listing page may fall to half the median
 NEWSCRAWL_MONITOR_MAX_ERROR_SHARE = 0.1  # share of 4xx/5xx among all responses
 NEWSCRAWL_MONITOR_NEW_ARTICLES_HOURS = 24.0  # crawl-clock hours that should bring a new article
+
+# Alerts (newscrawl/alerts.py, docs/monitors.md): once per run that failed a monitor (any outcome but
+# complete fails one), through each channel whose setting is set. Secrets come from the environment
+# (deploy/scrapyd.env.example), never from this file.
+NEWSCRAWL_ALERT_WEBHOOK = os.environ.get("NEWSCRAWL_ALERT_WEBHOOK", "")  # Slack, Mattermost or Discord
+SPIDERMON_SMTP_HOST = os.environ.get("SPIDERMON_SMTP_HOST", "")  # email: on when set
+SPIDERMON_SMTP_PORT = int(os.environ.get("SPIDERMON_SMTP_PORT") or 587)  # spidermon's default 25
+SPIDERMON_SMTP_USER = os.environ.get("SPIDERMON_SMTP_USER", "")
+SPIDERMON_SMTP_PASSWORD = os.environ.get("SPIDERMON_SMTP_PASSWORD", "")
+# STARTTLS before the login; 0 only for a server on loopback.
+SPIDERMON_SMTP_ENFORCE_TLS = os.environ.get("SPIDERMON_SMTP_ENFORCE_TLS", "1") not in ("0", "false", "")
+SPIDERMON_EMAIL_SENDER = os.environ.get("SPIDERMON_EMAIL_SENDER", "newscrawl@localhost")
+SPIDERMON_EMAIL_TO = os.environ.get("SPIDERMON_EMAIL_TO", "")
+# An HTML report of the monitors after every run, next to the job's log (<log>.html) or the store.
+NEWSCRAWL_ALERT_REPORT = os.environ.get("NEWSCRAWL_ALERT_REPORT", "") not in ("", "0", "false", "False")

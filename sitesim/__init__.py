@@ -127,6 +127,12 @@ class SiteSimulator:
         """Make the daily archive answer 404 for every day (or serve it again)."""
         return self._call(f"/_sim/archive?drop={int(drop)}", "POST")
 
+    def redesign(self, *lost: str) -> dict[str, Any]:
+        """Serve article pages whose markup no longer holds these parts (``image``, ``author``, ``tags``):
+        every source of the field is gone, as after a redesign. None: the usual markup again."""
+        query = urllib.parse.urlencode([("lose", part) for part in lost])
+        return self._call(f"/_sim/markup?{query}", "POST")
+
     def articles(self) -> list[dict[str, str]]:
         """The site's own truth: every article (``url``, ``title``, ``published``), newest first."""
         articles: list[dict[str, str]] = self._call("/_sim/articles")["articles"]

@@ -12,6 +12,9 @@ Control endpoints (never faulted):
   the listing's own cards (they answer from the newest, as for no cursor); ``ignore=0`` honours any date;
 - ``POST /_sim/archive?drop=1``: the daily archive ``/archive/YYYY/MM/DD`` answers 404 for every day
   (``drop=0`` serves it again: a day's cards in the listing markup, 404 for a day without articles);
+- ``POST /_sim/markup?lose=image&lose=author``: article pages lose every piece of markup of those parts
+  (the photo in the page, ``og:image`` and JSON-LD ``image``; the JSON-LD author; the tag links and
+  ``article:tag``), as a redesign that the parser was not written for would; no ``lose``: the usual markup;
 - ``GET /_sim/articles``: the site's own truth, every article as ``{url, title, published}``.
 """
 
@@ -20,7 +23,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Literal, cast
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
@@ -51,6 +54,7 @@ class Site:
     archive: bool = True  # serve the daily archive /archive/YYYY/MM/DD
     faults: FaultPlan = field(default_factory=FaultPlan)
     counts: Counter[str] = field(default_factory=Counter)
+    lost: frozenset[str] = frozenset()  # parts article pages no longer show (/_sim/markup)
 
     @classmethod
     def from_stories(cls, moment: Literal["snapshot", "snapshot-next"], **options: Any) -> Site:
@@ -64,6 +68,7 @@ class Site:
             "js_listings": self.js_listings,
             "ignore_cursor": self.ignore_cursor,
             "archive": self.archive,
+            "lost": sorted(self.lost),
             "faults": [
                 f"{f.kind}={f.rate:g}:{f.scope}{':once' if f.once else ''}" for f in self.faults.faults
             ],
@@ -152,6 +157,13 @@ class SiteResource(Resource):
         if path == CONTROL + "archive":
             self.site.archive = query.get("drop", ["1"])[0] in ("0", "false", "")
             return _json(request, {"archive": self.site.archive})
+        if path == CONTROL + "markup":
+            lost = frozenset(query.get("lose", []))
+            unknown = sorted(lost - set(LOSABLE))
+            if unknown:
+                return _json(request, {"error": f"cannot lose {unknown}; one of {sorted(LOSABLE)}"}, 400)
+            self.site.lost = lost
+            return _json(request, {"lost": sorted(lost)})
         if path == CONTROL + "reset":
             self.site.counts.clear()
             self.site.faults.attempts.clear()
@@ -192,7 +204,7 @@ class SiteResource(Resource):
         page = (
             None
             if found is None
-            else render.render(self.site.index, raw, self.site.weight, self.site.js_listings)
+            else render.render(_served(self.site), raw, self.site.weight, self.site.js_listings)
         )
         if page is None:
             request.setResponseCode(404)
@@ -242,6 +254,33 @@ class SiteResource(Resource):
             else:
                 transport.loseConnection()  # flushes the part, then closes cleanly
         return NOT_DONE_YET
+
+
+# Story fields a redesign can lose, and their empty value: with it, the page renders none of their markup.
+LOSABLE: dict[str, Any] = {"image": None, "author": None, "tags": ()}
+
+
+class _Redesigned:
+    """An index whose article pages render without the lost parts; everything else as the index's."""
+
+    def __init__(self, index: GeneratedIndex | SnapshotIndex, lost: frozenset[str]) -> None:
+        self.index = index
+        self.lost = lost
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.index, name)
+
+    def article(self, path: str) -> render.ArticleView | None:
+        view = self.index.article(path)
+        if view is None:
+            return None
+        story = replace(view.story, **{part: LOSABLE[part] for part in self.lost})
+        return replace(view, story=story)
+
+
+def _served(site: Site) -> Any:
+    # Any: the wrapper stands for the index through __getattr__, which render's Protocol cannot see.
+    return _Redesigned(site.index, site.lost) if site.lost else site.index
 
 
 def _unless_own_cursor(index: GeneratedIndex | SnapshotIndex, found: render.Route, raw: str) -> str:

@@ -3,7 +3,8 @@
 The simulator answers about 10% of requests with a 5xx, holds 5% past a short DOWNLOAD_TIMEOUT, resets or
 truncates a few mid-body and answers some article requests with 429. After the faulty run every article
 is stored or named as failed in the log; after the healthy run every article is stored, once; neither log
-has a traceback, and no truncated body was ever stored as an article.
+has a traceback, and no truncated body was ever stored as an article. The faulty run sends one alert to
+a webhook receiver on loopback, the healthy one none.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from alerting import webhook
 from itemadapter import ItemAdapter
 from scrapy.http import HtmlResponse
 
@@ -33,9 +35,7 @@ pytestmark = pytest.mark.sitesim
 ARTICLES, SEED = 300, 21
 FAULTS = ["5xx=0.10", "hang=0.05", "reset=0.03", "truncate=0.03", "429=0.03:articles"]
 ARGS = {"since": "2000-01-01", "max_pages": "100"}
-# The drift monitors judge a site, not a fault run (their failures print unittest tracebacks); they are
-# tested in tests/test_monitors.py.
-SETTINGS = {"DOWNLOAD_TIMEOUT": "1", "RETRY_TIMES": "2", "SPIDERMON_ENABLED": "False"}
+SETTINGS = {"DOWNLOAD_TIMEOUT": "1", "RETRY_TIMES": "2"}
 
 
 def _site_urls() -> set[str]:
@@ -50,20 +50,24 @@ def _stored(data: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     data = tmp_path_factory.mktemp("faulty")
-    with SiteSimulator(articles=ARTICLES, seed=SEED, faults=FAULTS, hang_seconds=10) as sim:
-        first = run_crawl(data, sim.url, ARGS, SETTINGS)
-        counts = sim.state()["counts"]
-        stored_first = _stored(data)
-    with SiteSimulator(articles=ARTICLES, seed=SEED) as sim:
-        second = run_crawl(data, sim.url, ARGS, SETTINGS)
-        # What each stored article should be: its whole page, fetched healthy and parsed directly.
-        reference = {}
-        for article in read_jsonl(data / "articles.jsonl"):
-            url = str(article["url"])
-            status, body = sim.get(urlsplit(url).path)
-            assert status == 200
-            parsed = parse_article(HtmlResponse(url=url, body=body, encoding="utf-8"))
-            reference[url] = json.loads(json.dumps(ItemAdapter(parsed).asdict(), ensure_ascii=False))
+    with webhook() as hook:
+        settings = {**SETTINGS, "NEWSCRAWL_ALERT_WEBHOOK": hook.url}
+        with SiteSimulator(articles=ARTICLES, seed=SEED, faults=FAULTS, hang_seconds=10) as sim:
+            first = run_crawl(data, sim.url, ARGS, settings)
+            counts = sim.state()["counts"]
+            stored_first = _stored(data)
+        alerts_first = list(hook.posts)
+        with SiteSimulator(articles=ARTICLES, seed=SEED) as sim:
+            second = run_crawl(data, sim.url, ARGS, settings)
+            # What each stored article should be: its whole page, fetched healthy and parsed directly.
+            reference = {}
+            for article in read_jsonl(data / "articles.jsonl"):
+                url = str(article["url"])
+                status, body = sim.get(urlsplit(url).path)
+                assert status == 200
+                parsed = parse_article(HtmlResponse(url=url, body=body, encoding="utf-8"))
+                reference[url] = json.loads(json.dumps(ItemAdapter(parsed).asdict(), ensure_ascii=False))
+        alerts_second = hook.posts[len(alerts_first) :]
     yield {
         "data": data,
         "reference": reference,
@@ -71,6 +75,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         "second": second,
         "counts": counts,
         "stored_first": stored_first,
+        "alerts": (alerts_first, alerts_second),
     }
 
 
@@ -85,6 +90,17 @@ def test_the_faults_happened(runs: dict[str, Any]) -> None:
 def test_no_traceback_in_either_log(runs: dict[str, Any]) -> None:
     for name in ("first", "second"):
         assert "Traceback" not in runs[name].stderr, runs[name].stderr[-5000:]
+
+
+def test_the_faulty_run_alerts_once_and_the_healthy_one_not(runs: dict[str, Any]) -> None:
+    first, second = runs["alerts"]
+    assert len(first) == 1 and second == []
+    text = str(first[0]["text"])
+    assert "outcome: partial" in text and "Outcome/The run ends complete: the run ended partial" in text
+    assert re.search(r"losses by reason: failed: .*\d", text)
+    lines = runs["first"].stderr.splitlines()
+    failed_monitors = [line for line in lines if "[Spidermon]" in line and " FAIL: " in line]
+    assert failed_monitors and all(" ERROR: " in line for line in failed_monitors)
 
 
 def test_no_truncated_or_error_page_is_ever_stored_as_an_article(runs: dict[str, Any]) -> None:

@@ -1,5 +1,6 @@
-"""Drift monitors: a crawl of the snapshot passes them all; each is tripped by a snapshot copy that
-breaks what it watches (a field removed, 500s, no cards, no new articles, an early close)."""
+"""Monitors: a crawl of the snapshot passes them all; each is tripped by a snapshot copy that breaks what
+it watches (500s, no cards, no new articles, an early close). Drift against earlier runs is tested over
+a series of simulator crawls in tests/test_alerts.py."""
 
 from __future__ import annotations
 
@@ -12,17 +13,15 @@ import pytest
 from crawling import SNAPSHOT, Crawled, crawl, last_run
 
 from newscrawl.replay import iter_snapshot, sidecar_path
-from newscrawl.site import LANGUAGES, SITE
 
 MONITORS = (
-    "Finish Reason Monitor/Should have the expected finished reason(s)",
+    "Outcome/The run ends complete",
     "Field coverage/Every field keeps its coverage",
-    "Listings/Listing pages give cards",
+    "Listings/Listing pages give their usual cards",
     "HTTP errors/4xx/5xx responses stay below their share",
     "New articles/New articles arrive within the window",
     "Item schemas/Items fit their schemas",
 )
-JSON_LD = re.compile(r'<script type="application/ld\+json">.*?</script>', re.DOTALL)
 
 
 def failed(data: Path) -> set[str]:
@@ -51,20 +50,9 @@ def test_a_crawl_of_the_snapshot_passes_every_monitor(snapshot_crawl: Crawled) -
     stats = last_run(snapshot_crawl.data).stats
     assert stats["newscrawl/monitors/passed"] == len(MONITORS)
     assert stats["newscrawl/monitors/failed"] == 0
-    assert "Monitor failed" not in snapshot_crawl.log
+    assert " FAIL: " not in snapshot_crawl.log
     for name in MONITORS:
         assert f"{name}... OK" in snapshot_crawl.log
-
-
-@pytest.mark.slow
-def test_author_removed_trips_field_coverage(tmp_path: Path) -> None:
-    snapshot = copy_snapshot(tmp_path)
-    for _, path in article_pages(snapshot):  # the author exists only in JSON-LD
-        path.write_text(JSON_LD.sub("", path.read_text(encoding="utf-8")), encoding="utf-8")
-    result = crawl(tmp_path / "data", snapshot, "since=2000-01-01")
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert failed(tmp_path / "data") == {MONITORS[1]}
-    assert "field coverage below threshold: author 0% < 65%" in result.stderr
 
 
 @pytest.mark.slow
@@ -110,17 +98,5 @@ def test_an_early_close_trips_the_finish_reason(tmp_path: Path) -> None:
     run = last_run(tmp_path / "data")
     assert run.finish_reason == "closespider_pagecount"
     assert MONITORS[0] in failed(tmp_path / "data")
-    assert 'Finished with "closespider_pagecount"' in result.stderr
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_thresholds_hold_on_the_snapshot_articles(language: str) -> None:
-    from newscrawl import settings
-
-    goldens = Path(__file__).resolve().parents[1] / "fixtures" / "expected" / "snapshot"
-    articles = [json.loads(p.read_text(encoding="utf-8")) for p in goldens.rglob("*.json")]
-    articles = [a for a in articles if isinstance(a, dict) and a["language"] == language]
-    assert articles and SITE[language]
-    for field, threshold in settings.NEWSCRAWL_MONITOR_FIELD_COVERAGE.items():
-        coverage = sum(a[field] not in (None, [], {}) for a in articles) / len(articles)
-        assert coverage >= threshold, (language, field, coverage)
+    assert f"[Spidermon] {MONITORS[0]} FAIL: the run ended closespider_pagecount" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 import shlex
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -27,8 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alerting import webhook
 from crawling import snapshot_pages
 
+from newscrawl.replay import sidecar_path
 from newscrawl.schedule import ScheduleError, Scrapyd
 from newscrawl.store import Run, recent_runs
 
@@ -75,12 +78,14 @@ class Server:
             "NEWSCRAWL_SCRAPYD_PASSWORD": self.password if password is None else password,
         }
 
-    def schedule(self, *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
+    def schedule(
+        self, *args: str, password: str | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run the timer's command with extra arguments (-s NAME=VALUE, -a NAME=VALUE)."""
         return subprocess.run(
             [sys.executable, *schedule_command(), *args],
             cwd=ROOT,
-            env=self.client_env(password),
+            env={**self.client_env(password), **(env or {})},
             capture_output=True,
             text=True,
             timeout=120,
@@ -510,6 +515,44 @@ def test_an_argument_error_is_in_the_jobs_log(
     assert "Traceback" not in scrapyd.log(job)
     assert not data.exists()
     assert not scrapyd.items(job).exists()
+
+
+@pytest.mark.scrapyd
+def test_the_schedule_command_alerts_once_when_every_run_ended_partial(
+    scrapyd: Server, deployed: subprocess.CompletedProcess[str], tmp_path: Path
+) -> None:
+    # A snapshot copy whose first three article pages answer 500: every run of it ends partial (exit 3).
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(SNAPSHOT, snapshot)
+    articles, _ = snapshot_pages(SNAPSHOT)
+    for url in sorted(articles)[:3]:
+        sidecar = sidecar_path(snapshot, url)
+        sidecar.parent.mkdir(parents=True, exist_ok=True)
+        sidecar.write_text(json.dumps({"url": url, "status": 500, "headers": {}}), encoding="utf-8")
+    data = scrapyd.home / "stale"
+    settings = ["-s", f"NEWSCRAWL_REPLAY={snapshot}", "-s", f"NEWSCRAWL_DATA_DIR={data}"]
+    settings += ["-s", "RETRY_TIMES=0"]
+    with webhook() as hook:
+        # The last K runs all partial raises the alert; K lowered from 3 to 2 to keep the test short.
+        env = {"NEWSCRAWL_ALERT_WEBHOOK": hook.url, "NEWSCRAWL_STALE_PARTIAL_RUNS": "2"}
+        calls = []
+        for _ in range(3):
+            result = scrapyd.schedule(*settings, "-a", "since=2000-01-01", env=env)
+            calls.append((result, len(hook.posts)))
+            scrapyd.wait_until(scheduled_job(result), "finished")
+        last = scrapyd.schedule(*settings, env=env)
+        scrapyd.wait_until(scheduled_job(last), "finished")
+        assert [run.outcome for run in runs(data / "newscrawl.sqlite3")] == ["partial"] * 4
+        # Scrapyd lists every one of them as finished, exit code 3 or not.
+        finished = {job["id"] for job in scrapyd.jobs()["finished"]}
+        assert {scheduled_job(result) for result, _ in calls} <= finished
+        # No alert while fewer than two runs had ended; one on the call after the second; none after.
+        assert [posts for _, posts in calls] == [0, 0, 1]
+        assert len(hook.posts) == 1
+    text = str(hook.posts[0]["text"])
+    assert hook.posts[0]["content"] == text
+    assert "the last 2 runs all ended partial" in text and str(data / "newscrawl.sqlite3") in text
+    assert "stale since" in last.stderr  # the same episode, not alerted again
 
 
 @pytest.mark.scrapyd

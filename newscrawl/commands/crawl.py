@@ -13,7 +13,8 @@ The outcome is also kept in the ``runs`` table and in the stat ``newscrawl/outco
 A refusal at start is printed to stderr and, when ``LOG_FILE`` is set (Scrapyd sets it to the job's log),
 also logged there: Scrapyd copies a job's stderr only into its own scrapyd.log and lists a job that exited
 non-zero as "finished", so the job's log is where its outcome must be readable. Without ``LOG_FILE`` the
-log goes to stderr as well, and the sentence is printed once.
+log goes to stderr as well, and the sentence is printed once. A refusal also goes out as an alert through
+the webhook and email settings (newscrawl/notify.py): no spider opened, so spidermon has nothing to run.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
+from newscrawl.dates import utc_now
 from newscrawl.exceptions import ArgumentError, NewscrawlError
+from newscrawl.notify import channels, notify
 
 if TYPE_CHECKING:
     import argparse
@@ -52,6 +55,8 @@ def exit_code(reason: str | None, outcome: str | None) -> int:
 
 
 class Command(ScrapyCrawlCommand):
+    _refusal: str | None = None
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1 or self.crawler_process is None:
             super().run(args, opts)
@@ -77,6 +82,7 @@ class Command(ScrapyCrawlCommand):
                 self._refuse(str(error), 2 if isinstance(error, ArgumentError) else 1)
             else:
                 self._refuse(f"the crawl could not start: {error!r}", 1)
+            self._alert_refused(args[0], opts.spargs.get("_job"))
             return
         stats = _stats(crawler)
         reason = stats.get_value("finish_reason") if stats else None
@@ -86,10 +92,26 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = 1
 
     def _refuse(self, sentence: str, code: int) -> None:
+        self._refusal = sentence
         if self.settings is not None and self.settings.get("LOG_FILE"):
             logger.error("%s", sentence)  # into the log file too, where Scrapyd keeps each job's log
         print(f"scrapy crawl: error: {sentence}", file=sys.stderr)
         self.exitcode = code
+
+    def _alert_refused(self, spider: str, job: str | None) -> None:
+        """A run refused at start alerts like a failed one (no spider opened, so spidermon cannot)."""
+        if self.settings is None or self._refusal is None:
+            return
+        where = self.settings.get("LOG_FILE") or "stderr of the crawl (no LOG_FILE)"
+        subject = f"newscrawl: {spider} refused at start"
+        lines = [
+            subject,
+            f"run: {spider}{f', job {job}' if job else ''}, refused at {utc_now()}",
+            "outcome: refused",
+            f"reason: {self._refusal}",
+            f"log: {where}",
+        ]
+        notify(subject, "\n".join(lines), channels(self.settings))
 
 
 def _task_error(task: asyncio.Future[Any]) -> list[BaseException]:

@@ -66,6 +66,19 @@ class Runs(Database):
             return None
         return _run(row)
 
+    def baseline_runs(
+        self, spider: str, limit: int, min_articles: int, exclude: int | None = None
+    ) -> list[Run]:
+        """The last ``limit`` runs of spider that ended ``complete`` with at least ``min_articles``
+        articles scraped, newest first, other than run ``exclude``: the drift monitors' baseline."""
+        rows = self.connection.execute(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE spider = ? AND outcome = 'complete' AND id != ? "
+            "AND coalesce(json_extract(stats, '$.\"spidermon_item_scraped_count/Article\"'), 0) >= ? "
+            "ORDER BY id DESC LIMIT ?",
+            (spider, exclude or -1, min_articles, max(0, limit)),
+        )
+        return [_run(row) for row in rows]
+
 
 def recent_runs(path: str | Path, limit: int = 10) -> list[Run]:
     """The last ``limit`` runs of every spider, newest first, finished or not.
