@@ -1,0 +1,150 @@
+"""What every page kind reads alike: selectors compiled once, an element's visible text, image URLs, the
+site chrome, and the way a field's named sources are tried in order.
+
+The parsers walk lxml elements directly: wrapping every node in a parsel ``Selector`` was most of the
+parse time on pages of the live site's weight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from typing import Any, TypeVar
+
+from itemadapter import ItemAdapter
+from itemloaders import ItemLoader
+from lxml import etree
+from parsel.csstranslator import HTMLTranslator
+
+from newscrawl.items import Article, FeedEntry
+from newscrawl.loaders import clean_text
+from newscrawl.site import is_site_image
+
+# Site chrome: links and paragraphs inside are never article content.
+CHROME_TAGS = frozenset({"header", "nav", "footer", "aside"})
+HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template"})
+EXSLT = {"re": "http://exslt.org/regular-expressions"}
+
+_TRANSLATOR = HTMLTranslator()
+T = TypeVar("T")
+# A field's sources: (name, reader) pairs tried in order; a finder's likewise.
+Sources = Sequence[tuple[str, Callable[[T], list[Any]]]]
+
+
+@cache
+def xpath(query: str) -> etree.XPath:
+    """An XPath compiled once, answering plain strings (lxml's "smart" strings cost a back-reference each)."""
+    return etree.XPath(query, namespaces=EXSLT, smart_strings=False)
+
+
+@cache
+def css(query: str) -> etree.XPath:
+    """A CSS selector (with parsel's ``::attr(name)`` and ``::text``) compiled once into an XPath.
+
+    >>> from lxml import html
+    >>> css("a.x::attr(href)")(html.fromstring('<p><a class="x y" href="/a">A</a><a href="/b">B</a></p>'))
+    ['/a']
+    """
+    return xpath(_TRANSLATOR.css_to_xpath(query))
+
+
+def select(element: etree._Element, query: str) -> list[Any]:
+    """The elements or strings a CSS selector finds under ``element``, in document order."""
+    found: list[Any] = css(query)(element)
+    return found
+
+
+def strings_of(element: etree._Element, query: str) -> list[str]:
+    """The attribute values or texts a CSS selector ending in ``::attr(...)``/``::text`` finds."""
+    return [str(value) for value in select(element, query)]
+
+
+def texts(element: etree._Element, query: str) -> list[str]:
+    """The visible text of every element a CSS selector finds."""
+    return [text_of(node) for node in select(element, query)]
+
+
+def text_of(element: etree._Element) -> str:
+    """The visible text of an element: inline tags joined without spaces, ``<br>`` as a space.
+
+    >>> from lxml import html
+    >>> text_of(html.fromstring("<p>S.&nbsp;Korean <b>min</b>isters<br>head<script>x()</script></p>"))
+    'S. Korean ministers head'
+    """
+    parts: list[str] = []
+    if isinstance(element, etree._Element):
+        _visible_text(element, parts)
+    return clean_text("".join(parts))
+
+
+def _visible_text(element: etree._Element, parts: list[str]) -> None:
+    # Without recursion: a hostile page may nest tags ten thousand deep.
+    walker = etree.iterwalk(element, events=("start", "end", "comment", "pi"))
+    for event, node in walker:
+        if event in ("comment", "pi"):
+            if node.tail:
+                parts.append(node.tail)
+        elif event == "start":
+            if node.tag in HIDDEN_TAGS:
+                walker.skip_subtree()
+            elif node.tag == "br":
+                parts.append(" ")
+            elif node.text:
+                parts.append(node.text)
+        elif node is not element and node.tail:
+            parts.append(node.tail)
+
+
+def strings(*values: Any) -> list[str]:
+    """The values that are strings: JSON-LD may hold anything where a string is expected."""
+    return [value for value in values if isinstance(value, str)]
+
+
+def image_src(images: Iterable[etree._Element], *, every: bool = False) -> list[str]:
+    """Real image URLs of ``img`` elements: ``data-src`` first (lazy loading puts a placeholder in src)."""
+    urls = []
+    for image in images:
+        for name in ("data-src", "data-original", "src"):
+            value = (image.get(name) or "").strip()
+            if value and not value.startswith("data:"):
+                urls.append(value)
+                break
+        if urls and not every:
+            break
+    return urls
+
+
+def article_images(urls: Iterable[str]) -> list[str]:
+    """Image URLs without the site's own (default share image, logo)."""
+    return [url for url in urls if not is_site_image(url)]
+
+
+def in_chrome(element: etree._Element) -> bool:
+    return any(ancestor.tag in CHROME_TAGS for ancestor in element.iterancestors())
+
+
+def add_first(loader: ItemLoader, field: str, page: T, sources: Sources[T]) -> str | None:
+    """Adds the values of the first source whose values survive the field's input processors; a blank
+    string is no value (an element whose text the HTML parser lost must not hide the next source)."""
+    for name, source in sources:
+        values = [v for v in source(page) if not (isinstance(v, str) and not v.strip())]
+        if not values:
+            continue  # an empty list adds nothing: skip the loader's processing of it
+        loader.add_value(field, values)
+        if loader.get_collected_values(field):
+            return name
+    return None
+
+
+def first_found(page: T, finders: Sources[T]) -> list[Any]:
+    """What the first finder that finds anything finds (a page's cards, its Latest News column)."""
+    for _, find in finders:
+        found = find(page)
+        if found:
+            return found
+    return []
+
+
+def as_dict(item: Article | FeedEntry) -> dict[str, Any]:
+    """Every field of an item, absent ones as None: the golden-file form."""
+    return dict(ItemAdapter(item).items())
