@@ -26,6 +26,7 @@ from newscrawl.parsing.links import (
     TAG_PATH,
     category_url_of,
     is_known_category,
+    may_link_other_editions,
     other_edition_links,
     path_of,
 )
@@ -49,6 +50,7 @@ DATE_PARTS = ".news-detail__head ul.news__date li"  # "29 January, 2026", "15:08
 MAIN_PHOTO = ".news-detail__main-photo img"
 TAGS = ".news-detail__desc .tags a"
 LANG_LINKS = "a[hreflang]"  # .news-detail__langs in the snapshot; wherever it stands on the live site
+HREFLANG = b"hreflang"  # a page without it in its source has no LANG_LINKS
 COPY_URL = ".copy-url::attr(data-url)"
 
 # --- head: meta and JSON-LD (any design), read in one pass over the page's meta, link, script -------
@@ -86,6 +88,8 @@ class Page:
     def __init__(self, response: TextResponse) -> None:
         self.response = response
         self.root: etree._Element = response.selector.root
+        self.source = _ascii_source(response)
+        self.lowered = self.source.lower() if self.source is not None else None
         self.language = language_of(response.url)
         self.url: str | None = None
         self.has_title = False
@@ -118,12 +122,26 @@ class Page:
     def texts(self, query: str) -> list[str]:
         return [text_of(node) for node in self.select(query)]
 
+    def may_have(self, word: bytes) -> bool:
+        """False only when the page's source lacks an ASCII word (in any case): what it names is absent."""
+        return self.lowered is None or word in self.lowered
+
     def head(self, key: str) -> list[str]:
         """``content`` of every ``<meta>`` whose property or name is ``key``, in page order."""
         return self.meta.get(key, [])
 
     def link_hrefs(self, rel: str) -> list[str]:
         return [href for link in self.links.get(rel, []) if (href := link.get("href")) is not None]
+
+
+def _ascii_source(response: TextResponse) -> bytes | None:
+    """The page's bytes when its encoding writes ASCII as ASCII (so a word of markup is found as bytes)."""
+    try:
+        ascii_compatible = "<a href>".encode(response.encoding) == b"<a href>"
+    except (LookupError, UnicodeError):
+        ascii_compatible = False
+    # The parser drops NUL characters: a source holding any is not what it read.
+    return response.body if ascii_compatible and b"\x00" not in response.body else None
 
 
 # --- article sources -------------------------------------------------------------------------------
@@ -284,11 +302,13 @@ def _translations(page: Page) -> tuple[dict[str, str] | None, list[str]]:
     found: dict[str, str] = {}
     used: list[str] = []
     by_source: dict[str, Iterable[tuple[str, str]]] = {
-        "hreflang_links": _hreflang_pairs(select(page.root, LANG_LINKS)),
+        "hreflang_links": _hreflang_pairs(select(page.root, LANG_LINKS) if page.may_have(HREFLANG) else []),
         "link_alternates": _hreflang_pairs(
             link for link in page.links.get(ALTERNATE, []) if link.get("hreflang") is not None
         ),
-        "edition_links": other_edition_links(page.root, page.language, base),
+        "edition_links": other_edition_links(page.root, page.language, base)
+        if may_link_other_editions(page.source, page.lowered, page.language)
+        else (),
     }
     for name in TRANSLATION_SOURCES:
         before = len(found)

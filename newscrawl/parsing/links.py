@@ -86,24 +86,84 @@ def other_edition_candidates(language: str) -> etree.XPath:
         own = SITE[language].prefix + "/"
         href_test = f"not(starts-with(@href, '{own}') or starts-with(@href, 'https://report.az{own}'))"
     else:
-        others = [SITE[code].prefix.strip("/") for code in SITE if SITE[code].prefix]
-        href_test = " or ".join(f"contains(@href, '{p}')" for p in others)
+        href_test = " or ".join(f"contains(@href, '{p}')" for p in _OTHER_PREFIXES)
     outside = "not(ancestor::p or ancestor::header or ancestor::nav or ancestor::footer or ancestor::aside)"
     return etree.XPath(f"//a[@href][{href_test}][{outside}]/@href", smart_strings=False)
+
+
+_OTHER_PREFIXES = tuple(SITE[code].prefix.strip("/") for code in SITE if SITE[code].prefix)
+_HOST = rb"(?:(?:https?:)?//(?:www\.)?report\.az)?"
+
+
+@cache
+def _foreign_href(language: str) -> re.Pattern[bytes]:
+    """Every ``href="..."`` of a page's source but those that plainly stay in ``language``'s edition
+    (``/en/...`` on an English page, ``/<not en or ru>...`` on an Azerbaijani one): the URL rule as one
+    precompiled pattern, so one scan of the source in C skips the hundreds of a page's own links."""
+    if SITE[language].prefix:
+        own = _HOST + re.escape(SITE[language].prefix.encode()) + b"[/?#]"
+    else:
+        own = _HOST + b"/(?!" + b"|".join(p.encode() + b"[/?#]" for p in _OTHER_PREFIXES) + b"|/)"
+    return re.compile(
+        rb"""href\s*+=\s*+(?:"(?!%s)([^"]*)"?|'(?!%s)([^']*)'?|(?!["'])(?!%s)([^\s>]*))""" % (own, own, own)
+    )
+
+
+def _unsure(value: bytes) -> bool:
+    """A raw value the parsed page may read otherwise (entities, quotes, spaces, bytes beyond ASCII)."""
+    return not value.isascii() or any(c <= 0x20 or c == 0x7F or c in b"<>&\"'" for c in value)
+
+
+def may_link_other_editions(source: bytes | None, lowered: bytes | None, language: str) -> bool:
+    """False only when no link in a page's source can lead to another edition than ``language``: the
+    exact look at the page's links (``other_edition_links``) is then not needed.
+
+    ``source`` is the page's bytes in an encoding that writes ASCII as ASCII, without NUL, and
+    ``lowered`` the same in lower case (as long: only ASCII letters change), where the pattern finds
+    ``HREF`` too; each value is then read from ``source``. True for a source it cannot be sure of.
+    """
+    if source is None or lowered is None or any(v in source for v in _capitalised(language)):
+        return True  # "/EN/..." would pass as "/en/..." in lowered: its edition is az, another one
+    for match in _foreign_href(language).finditer(lowered):
+        group = next(g for g in (1, 2, 3) if match.group(g) is not None)
+        value = source[match.start(group) : match.end(group)]
+        if _unsure(value) or _other_edition_of(value.decode("ascii"), language) is not None:
+            return True
+    return False
+
+
+@cache
+def _capitalised(language: str) -> tuple[bytes, ...]:
+    """The edition's prefix in every other case ("/EN", "/En", "/eN"), which the lowered source hides."""
+    prefix = SITE[language].prefix.encode()
+    if not prefix:
+        return ()
+    variants = {b"/"}
+    for char in prefix[1:]:
+        letter = bytes([char])
+        variants = {v + c for v in variants for c in {letter.lower(), letter.upper()}}
+    return tuple(sorted(variants - {prefix}))
+
+
+def _other_edition_of(href: str, language: str) -> str | None:
+    """The edition of a raw link to an article or short link of another edition than ``language``, read
+    from the link as written (no canonical form yet: that is most of the cost of a page's links)."""
+    parts = urlsplit(href.strip())
+    if parts.hostname not in _OTHER_EDITION_HOSTS:
+        return None
+    segments = [s for s in parts.path.split("/") if s]
+    edition = segments[0] if segments and segments[0] in ("en", "ru") else "az"
+    rest = segments[1:] if edition != "az" or segments[:1] == ["az"] else segments
+    if edition == language or not (len(rest) == 2 or (len(rest) == 1 and rest[0].isdigit())):
+        return None
+    return edition
 
 
 def other_edition_links(root: etree._Element, language: str, base: str) -> Iterator[tuple[str, str]]:
     """(edition, canonical URL) of links outside the chrome and the body text to an article (or a short
     link) of another edition than ``language``, in page order."""
     for href in other_edition_candidates(language)(root):
-        # A cheap look at the raw link first: canonical_url on every link of a page is most of its cost.
-        parts = urlsplit(href.strip())
-        if parts.hostname not in _OTHER_EDITION_HOSTS:
-            continue
-        segments = [s for s in parts.path.split("/") if s]
-        edition = segments[0] if segments and segments[0] in ("en", "ru") else "az"
-        rest = segments[1:] if edition != "az" or segments[:1] == ["az"] else segments
-        if edition == language or not (len(rest) == 2 or (len(rest) == 1 and rest[0].isdigit())):
+        if _other_edition_of(href, language) is None:
             continue
         try:
             url = canonical_url(href.strip(), base)
