@@ -38,6 +38,7 @@ from newscrawl.parsing.markup import (
     select,
     strings,
     text_of,
+    tree_of,
     xpath,
 )
 from newscrawl.site import SITE, canonical_url, language_of, site_id_from
@@ -87,7 +88,7 @@ class Page:
 
     def __init__(self, response: TextResponse) -> None:
         self.response = response
-        self.root: etree._Element = response.selector.root
+        self.root: etree._Element = tree_of(response)
         self.source = _ascii_source(response)
         self.lowered = self.source.lower() if self.source is not None else None
         self.language = language_of(response.url)
@@ -158,8 +159,14 @@ def _tag_links(page: Page) -> list[str]:
     links = xpath(LINKS_AFTER_HEADLINE)(page.root) or list(page.root.iter("a"))
     found = []
     for link in links:
-        href = link.get("href")
-        if href is None or in_chrome(link) or not TAG_PATH.match(path_of(href, base)):
+        raw = link.get("href")
+        if raw is None:
+            continue
+        href = raw.strip()
+        # A path or URL names its own path: without "tag" in it, it is no tag page (skip the canonical form).
+        if (href.startswith("/") or "://" in href) and "tag" not in href:
+            continue
+        if in_chrome(link) or not TAG_PATH.match(path_of(href, base)):
             continue
         if any(TRENDING_CLASS.search(a.get("class") or "") for a in link.iterancestors()):
             continue

@@ -17,7 +17,7 @@ from newscrawl.items import FeedEntry
 from newscrawl.parsing import entries
 from newscrawl.parsing.entries import Entry
 from newscrawl.parsing.links import is_article_href
-from newscrawl.parsing.markup import add_first, first_found, select, xpath
+from newscrawl.parsing.markup import add_first, first_found, select, tree_of, xpath
 from newscrawl.parsing.sidebar import sidebar_blocks
 from newscrawl.site import language_of
 
@@ -74,7 +74,7 @@ CARD_SOURCES: dict[str, tuple[CardSource, ...]] = {
 
 
 def _cards_by_class(response: TextResponse) -> list[etree._Element]:
-    root = response.selector.root
+    root = tree_of(response)
     return select(root, CARD) or select(root, OLD_CARD)
 
 
@@ -82,7 +82,7 @@ def _timestamped_cards(response: TextResponse) -> list[etree._Element]:
     """Elements with a ``data-timestamp`` that link to an article, outside the Latest News column."""
     sidebars = set(sidebar_blocks(response))
     found = []
-    for node in xpath(TIMESTAMPED)(response.selector.root):
+    for node in xpath(TIMESTAMPED)(tree_of(response)):
         if any(a in sidebars or a.tag == "aside" for a in node.iterancestors()):
             continue
         links = [node] if node.tag == "a" and node.get("href") is not None else []
@@ -124,7 +124,7 @@ def _stamps(card: etree._Element) -> list[str]:
 
 def load_more_url(response: TextResponse) -> str | None:
     """The absolute infinite-scroll endpoint of a listing page (its query, such as ``slug=``, kept)."""
-    root = response.selector.root
+    root = tree_of(response)
     data_url = (
         next(iter(select(root, LOAD_CONTAINER)), None)
         or next(iter(xpath(LOAD_MORE_DATA_URL)(root)), None)

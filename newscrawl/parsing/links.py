@@ -122,7 +122,8 @@ def may_link_other_editions(source: bytes | None, lowered: bytes | None, languag
     ``lowered`` the same in lower case (as long: only ASCII letters change), where the pattern finds
     ``HREF`` too; each value is then read from ``source``. True for a source it cannot be sure of.
     """
-    if source is None or lowered is None or any(v in source for v in _capitalised(language)):
+    capitalised = _capitalised(language)
+    if source is None or lowered is None or (capitalised is not None and capitalised.search(source)):
         return True  # "/EN/..." would pass as "/en/..." in lowered: its edition is az, another one
     for match in _foreign_href(language).finditer(lowered):
         group = next(g for g in (1, 2, 3) if match.group(g) is not None)
@@ -133,16 +134,17 @@ def may_link_other_editions(source: bytes | None, lowered: bytes | None, languag
 
 
 @cache
-def _capitalised(language: str) -> tuple[bytes, ...]:
-    """The edition's prefix in every other case ("/EN", "/En", "/eN"), which the lowered source hides."""
+def _capitalised(language: str) -> re.Pattern[bytes] | None:
+    """The edition's prefix in any other case ("/EN", "/En", "/eN"), which the lowered source hides."""
     prefix = SITE[language].prefix.encode()
     if not prefix:
-        return ()
-    variants = {b"/"}
+        return None
+    variants = {b""}
     for char in prefix[1:]:
         letter = bytes([char])
         variants = {v + c for v in variants for c in {letter.lower(), letter.upper()}}
-    return tuple(sorted(variants - {prefix}))
+    others = sorted(variants - {prefix[1:]})
+    return re.compile(b"/(?:" + b"|".join(map(re.escape, others)) + b")")
 
 
 def _other_edition_of(href: str, language: str) -> str | None:

@@ -7,14 +7,18 @@ parse time on pages of the live site's weight.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from itemadapter import ItemAdapter
 from itemloaders import ItemLoader
 from lxml import etree
+from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
+from scrapy.http import TextResponse
 
 from newscrawl.items import Article, FeedEntry
 from newscrawl.loaders import clean_text
@@ -29,6 +33,34 @@ _TRANSLATOR = HTMLTranslator()
 T = TypeVar("T")
 # A field's sources: (name, reader) pairs tried in order; a finder's likewise.
 Sources = Sequence[tuple[str, Callable[[T], list[Any]]]]
+
+
+_TREES: WeakKeyDictionary[TextResponse, etree._Element] = WeakKeyDictionary()
+
+
+def tree_of(response: TextResponse) -> etree._Element:
+    """The page's element tree, parsed once per response.
+
+    A UTF-8 page is parsed from its bytes, as parsel parses UTF-8 bytes (undecodable bytes replaced),
+    without a round trip through text: decoding, stripping and encoding again cost as much as the parse
+    on a page of the live site's weight. The tree is the one ``response.selector`` builds from the text
+    whenever the two strip the same ends, which is asked for (no BOM and no NUL, and markup at both ends);
+    any other page goes through ``response.selector``.
+    """
+    tree = _TREES.get(response)
+    if tree is None:
+        body = response.body.strip()
+        if (
+            codecs.lookup(response.encoding).name == "utf-8"
+            and body[:1] == b"<"
+            and body[-1:] == b">"
+            and b"\x00" not in body
+        ):
+            tree = Selector(body=body, encoding="utf-8", type="html").root
+        else:
+            tree = response.selector.root
+        _TREES[response] = tree
+    return tree
 
 
 @cache

@@ -11,7 +11,7 @@ from lxml import etree
 from scrapy.http import TextResponse
 
 from newscrawl.parsing.links import is_known_category
-from newscrawl.parsing.markup import select, text_of, xpath
+from newscrawl.parsing.markup import select, text_of, tree_of, xpath
 from newscrawl.site import NOT_CATEGORIES, SITE, canonical_url, language_of
 
 FEED_LINK = "a.latest-news__all::attr(href)"
@@ -26,7 +26,7 @@ MIN_MENU_LINKS = 3
 
 def feed_link(response: TextResponse) -> str | None:
     """The absolute URL of the page's "All News Feed" link, by its class first, then by its text."""
-    root = response.selector.root
+    root = tree_of(response)
     href = next(iter(select(root, FEED_LINK)), None)
     if href is None:
         wanted = SITE[language_of(response.url)].feed_link_text.casefold()
@@ -49,7 +49,7 @@ def _menu_by_links(response: TextResponse) -> list[str]:
     """Every link of the block (list or div, outside the Latest News column) holding the most links to
     known category paths of the edition, at least ``MIN_MENU_LINKS``: a menu found by what it links to."""
     counts: dict[etree._Element, int] = {}
-    for link in xpath(LINKS_OUTSIDE_ASIDE)(response.selector.root):
+    for link in xpath(LINKS_OUTSIDE_ASIDE)(tree_of(response)):
         if not is_known_category(link.get("href"), response.url):
             continue
         block = next((a for a in link.iterancestors() if a.tag in ("ul", "ol", "nav", "div")), None)
@@ -63,8 +63,8 @@ def _menu_by_links(response: TextResponse) -> list[str]:
 
 # Where category links are looked for, most trusted first; the first that yields any is used.
 NAVIGATION_SOURCES: tuple[tuple[str, Callable[[TextResponse], list[str]]], ...] = (
-    ("main_menu", lambda r: _hrefs(select(r.selector.root, MAIN_MENU_LINK))),
-    ("any_menu", lambda r: _hrefs(xpath(MENU)(r.selector.root))),
+    ("main_menu", lambda r: _hrefs(select(tree_of(r), MAIN_MENU_LINK))),
+    ("any_menu", lambda r: _hrefs(xpath(MENU)(tree_of(r)))),
     ("menu_by_links", _menu_by_links),
 )
 

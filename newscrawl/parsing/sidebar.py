@@ -15,7 +15,7 @@ from newscrawl.items import FeedEntry
 from newscrawl.parsing import entries
 from newscrawl.parsing.entries import Entry
 from newscrawl.parsing.links import is_article_href
-from newscrawl.parsing.markup import add_first, first_found, select, text_of, xpath
+from newscrawl.parsing.markup import add_first, first_found, select, text_of, tree_of, xpath
 from newscrawl.site import LATEST_NEWS_HEADINGS, language_of
 
 SIDEBAR = "aside.latest-news"
@@ -53,13 +53,13 @@ SIDEBAR_SOURCES: dict[str, tuple[SidebarSource, ...]] = {
 
 
 def _sidebar_by_class(response: TextResponse) -> list[etree._Element]:
-    return select(response.selector.root, SIDEBAR)
+    return select(tree_of(response), SIDEBAR)
 
 
 def _sidebar_by_heading(response: TextResponse) -> list[etree._Element]:
     """The smallest block around a "Latest News" heading (in the edition's language) with story links."""
     headings = {h.casefold() for h in LATEST_NEWS_HEADINGS[language_of(response.url)]}
-    for node in xpath(HEADING_CANDIDATES)(response.selector.root):
+    for node in xpath(HEADING_CANDIDATES)(tree_of(response)):
         if len(node) > 2 or text_of(node).casefold() not in headings:
             continue
         for ancestor in node.iterancestors():
