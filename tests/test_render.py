@@ -139,7 +139,7 @@ def test_addon_switches_scrapy_splash_on(mode: str) -> None:
     assert downloader["scrapy_splash.SplashMiddleware"] == 725
     assert downloader["scrapy_splash.SplashCookiesMiddleware"] == 723
     assert downloader["scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware"] == 810
-    assert downloader["newscrawl.render.RenderResponseMiddleware"] == 700
+    assert downloader["newscrawl.render.answers.RenderResponseMiddleware"] == 700
     assert settings.getdict("SPIDER_MIDDLEWARES")["scrapy_splash.SplashDeduplicateArgsMiddleware"] == 100
     assert settings["REQUEST_FINGERPRINTER_CLASS"] == "scrapy_splash.SplashRequestFingerprinter"
 

@@ -60,7 +60,7 @@ HISTORY = HISTORY_WALK  # the walk that continues the archive backwards (-a hist
 # after publication is still seen on its card.
 LOOKBACK = timedelta(hours=6)
 # Scrapy's HTTP handler raises its own exceptions for these (Scrapy >= 2.15); the Twisted ones remain for
-# the failures it does not wrap (other connect errors) and for what render.py raises for Splash.
+# the failures it does not wrap (other connect errors) and for what newscrawl/render/ raises for Splash.
 NETWORK_ERRORS = (
     DNSLookupError,
     ConnectError,
@@ -106,7 +106,7 @@ class ReportFeedSpider(scrapy.Spider):
       render
         ``plain`` (default, or the setting ``NEWSCRAWL_RENDER``), ``splash`` (every page rendered by
         Splash at ``SPLASH_URL``) or ``auto`` (Splash only for a page whose plain answer lacks its cards
-        or body). See newscrawl/render.py.
+        or body). See newscrawl/render/.
     Caveats
       Article pages stored by earlier runs whose card is unchanged are not requested again; listing pages
       always are, and a listing stops at a page of such cards only if its previous walk was complete
