@@ -22,6 +22,7 @@ from scrapy.utils.test import get_crawler, get_reactor_settings
 from twisted.internet.error import ConnectError, TCPTimedOutError
 from twisted.python.failure import Failure
 
+from newscrawl.failures import failure_reason
 from newscrawl.render import (
     PAGE_URL,
     RenderAddon,
@@ -35,7 +36,7 @@ from newscrawl.render import (
     rendered_json,
     rendered_page,
 )
-from newscrawl.spiders.report_feed import ReportFeedSpider, failure_reason
+from newscrawl.spiders.report_feed import ReportFeedSpider
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "fixtures" / "snapshot"

@@ -7,40 +7,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-)
 from scrapy.http import Request, Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import deferred_from_coro
-from twisted.internet.defer import CancelledError
-from twisted.internet.error import (
-    ConnectError,
-    ConnectionDone,
-    ConnectionLost,
-    DNSLookupError,
-    TCPTimedOutError,
-    TimeoutError,
-)
 from twisted.python.failure import Failure
-from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
-from twisted.web.http import _DataLoss
 
 from newscrawl import parsing
 from newscrawl.arguments import Arguments
 from newscrawl.dates import BAKU, crawl_clock, utc_now
 from newscrawl.encoding import decoded
 from newscrawl.exceptions import ArgumentError, RenderSettingsError
+from newscrawl.failures import NETWORK_ERRORS, failure_reason
 from newscrawl.items import Article, FeedEntry
 from newscrawl.ledger import BEGINNING, HISTORY_WALK, Ledger, WalkPlan
-from newscrawl.middlewares import EMPTY_IS_END, EmptyBody
-from newscrawl.render import SPLASH_TIMEOUT, Renderer, page_url
+from newscrawl.middlewares import EMPTY_IS_END
+from newscrawl.render import Renderer, page_url
 from newscrawl.replay import snapshot_clock
 from newscrawl.site import BASE_URL, DOMAIN, SITE, canonical_url, language_of, listing_for
 from newscrawl.store import Card
@@ -59,17 +39,6 @@ HISTORY = HISTORY_WALK  # the walk that continues the archive backwards (-a hist
 # A later run looks back this far before the previous run's start, so a headline corrected shortly
 # after publication is still seen on its card.
 LOOKBACK = timedelta(hours=6)
-# Scrapy's HTTP handler raises its own exceptions for these (Scrapy >= 2.15); the Twisted ones remain for
-# the failures it does not wrap (other connect errors) and for what newscrawl/render/ raises for Splash.
-NETWORK_ERRORS = (
-    DNSLookupError,
-    ConnectError,
-    TCPTimedOutError,
-    TimeoutError,
-    CannotResolveHostError,
-    DownloadConnectionRefusedError,
-    DownloadTimeoutError,
-)
 
 
 class ReportFeedSpider(scrapy.Spider):
@@ -850,42 +819,6 @@ class ReportFeedSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"{key}/{lang}")
 
 
-def failure_reason(failure: Failure) -> tuple[str, int | None]:
-    """A short reason for a request that failed after retries, and its HTTP status if it had one."""
-    if isinstance(failure.value, HttpError):
-        status = failure.value.response.status
-        return ("http_5xx" if 500 <= status < 600 else f"http_{status}"), status
-    if failure.check(EmptyBody):
-        return "empty_body", None
-    if failure.check(IgnoreRequest):
-        message = str(failure.value)
-        if message.startswith(SPLASH_TIMEOUT):
-            return "splash_timeout", None
-        if "max redirections" in message:
-            return "redirect_loop", None
-        if failure.request.meta.get("redirect_urls"):  # type: ignore[attr-defined]
-            return "offsite_redirect", None
-        return ("blocked" if "(blocked)" in message else "ignored"), None
-    if failure.check(CancelledError, DownloadCancelledError):  # DOWNLOAD_MAXSIZE
-        return "too_large", None
-    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
-        return "timeout", None
-    if failure.check(DNSLookupError, CannotResolveHostError):
-        return "dns", None
-    if failure.check(ConnectError, DownloadConnectionRefusedError):
-        return "connect", None
-    if failure.check(ResponseDataLossError) or (
-        failure.check(ResponseFailed, DownloadFailedError)
-        and any(reason.check(_DataLoss) for reason in _response_failed_reasons(failure.value))
-    ):
-        return "truncated", None
-    if failure.check(
-        ResponseFailed, ResponseNeverReceived, ConnectionLost, ConnectionDone, DownloadFailedError
-    ):
-        return "reset", None
-    return type(failure.value).__name__.lower(), None
-
-
 def _moment(entry: FeedEntry) -> datetime:
     assert entry.published_at is not None
     return datetime.fromisoformat(entry.published_at)
@@ -916,10 +849,3 @@ def _links(response: TextResponse) -> dict[str, str]:
         canonical_url(absolute): absolute
         for absolute in map(response.urljoin, response.css("a::attr(href)").getall())
     }
-
-
-def _response_failed_reasons(error: BaseException | None) -> list[Failure]:
-    """The reasons of a Twisted ResponseFailed, also when Scrapy wrapped it in a DownloadFailedError."""
-    if isinstance(error, DownloadFailedError):
-        error = error.__cause__
-    return list(getattr(error, "reasons", []))
