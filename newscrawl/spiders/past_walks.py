@@ -1,6 +1,5 @@
 """report_feed's walks of the past, a part of its spider class: a window (``-a since=... -a until=...``)
-entered at its newest moment through the infinite-scroll cursor, the continuous history (``-a history``)
-continuing backwards from the history frontier, and the daily archive when the site ignores the cursor.
+through the batch cursor, continuous history (``-a history``), the daily archive where the cursor fails.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from scrapy.http import Request, Response, TextResponse
+from scrapy.http import Request, Response
 
 from newscrawl import parsing
 from newscrawl.dates import BAKU, utc_now
@@ -19,6 +18,7 @@ from newscrawl.items import FeedEntry
 from newscrawl.ledger import HISTORY_WALK, Ledger
 from newscrawl.middlewares import EMPTY_IS_END
 from newscrawl.site import BASE_URL, SITE, canonical_url
+from newscrawl.spiders.cards import card_moment, listing_endpoint, not_older, page_links
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -96,7 +96,7 @@ class PastWalks:
                     logger.info("%s (%s): this window was read completely by an earlier run", listing, lang)
                     continue
                 self.bounds[lang, listing] = (self.since, until)
-                data_url = _data_url(lang, None if listing == "feed" else slug)
+                data_url = listing_endpoint(lang, None if listing == "feed" else slug)
                 cursor = part.reached or parsing.cursor_after(until)
                 if part.reached:
                     logger.info(
@@ -126,7 +126,7 @@ class PastWalks:
         logger.info(
             "History (%s): continuing back from %s toward %s", lang, frontier.isoformat(), oldest.isoformat()
         )
-        yield self._window_batch(lang, "feed", HISTORY, _data_url(lang, None), part.reached, page=1)
+        yield self._window_batch(lang, "feed", HISTORY, listing_endpoint(lang, None), part.reached, page=1)
 
     def _window_batch(
         self,
@@ -183,7 +183,7 @@ class PastWalks:
             else:
                 self._end_window(lang, listing, walk, page, "an empty batch", complete=True)
             return
-        if asked is not None and (newer := _not_older(entries, asked)):
+        if asked is not None and (newer := not_older(entries, asked)):
             yield from self._cursor_ignored(lang, listing, walk, page, response.url, asked, newer, fallback)
             return
         lower, upper = self.bounds[lang, walk]
@@ -311,7 +311,7 @@ class PastWalks:
                 "listing": listing,
                 "walk": walk,
                 "page": 1,
-                "data_url": _data_url(lang, None if listing == "feed" else slug),
+                "data_url": listing_endpoint(lang, None if listing == "feed" else slug),
                 "asked": None,
                 "fallback": True,
             },
@@ -398,31 +398,3 @@ class PastWalks:
             self._end_window(lang, listing, walk, page, "the history budget is spent", complete=False)
         else:
             yield self._archive_request(lang, listing, walk, previous, found, missed)
-
-
-def card_moment(entry: FeedEntry) -> datetime:
-    assert entry.published_at is not None
-    return datetime.fromisoformat(entry.published_at)
-
-
-def _data_url(lang: str, category: str | None) -> str:
-    """A listing's infinite-scroll endpoint, from the site model (the page's own is used when read)."""
-    prefix = f"{BASE_URL}{SITE[lang].prefix}"
-    return f"{prefix}/infinity/index" if category is None else f"{prefix}/infinity/category?slug={category}"
-
-
-def _not_older(entries: list[FeedEntry], cursor: str) -> list[FeedEntry]:
-    """The cards of a batch asked for below ``cursor`` that are not older than it (none when the cursor
-    is not in the site's format: then nothing can be told)."""
-    moment = parsing.cursor_moment(cursor)
-    if moment is None:
-        return []
-    return [e for e in entries if e.published_at is not None and card_moment(e) >= moment]
-
-
-def page_links(response: TextResponse) -> dict[str, str]:
-    """Every link of a page, canonical URL -> absolute URL as linked."""
-    return {
-        canonical_url(absolute): absolute
-        for absolute in map(response.urljoin, response.css("a::attr(href)").getall())
-    }

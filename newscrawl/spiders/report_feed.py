@@ -23,7 +23,8 @@ from newscrawl.middlewares import EMPTY_IS_END
 from newscrawl.render import Renderer, page_url
 from newscrawl.replay import snapshot_clock
 from newscrawl.site import DOMAIN, SITE, canonical_url, language_of, listing_for
-from newscrawl.spiders.past_walks import PastWalks, card_moment, page_links
+from newscrawl.spiders.cards import card_moment, older_than, page_links
+from newscrawl.spiders.past_walks import PastWalks
 from newscrawl.store import Card
 
 if TYPE_CHECKING:
@@ -275,7 +276,7 @@ class ReportFeedSpider(PastWalks, scrapy.Spider):
                 if listing == "feed":
                     yield from self._history_request(lang)
             return
-        fresh = [e for e in entries if not _older_than(e, walk.floor)]
+        fresh = [e for e in entries if not older_than(e, walk.floor)]
         all_known = yield from self._cards(fresh, lang, page_links(text))
         data_url = data_url or parsing.load_more_url(text)
         cursor = parsing.last_card_timestamp(text)
@@ -481,7 +482,3 @@ class ReportFeedSpider(PastWalks, scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(key)
         self.crawler.stats.inc_value(f"{key}/{lang}")
-
-
-def _older_than(entry: FeedEntry, floor: datetime) -> bool:
-    return entry.published_at is not None and card_moment(entry) < floor
