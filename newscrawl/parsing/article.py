@@ -88,7 +88,7 @@ class Page:
 
     def __init__(self, response: TextResponse) -> None:
         self.response = response
-        self.root: etree._Element = tree_of(response)
+        self.root: etree._Element = tree_of(response, remember=False)
         self.source = _ascii_source(response)
         self.lowered = self.source.lower() if self.source is not None else None
         self.language = language_of(response.url)

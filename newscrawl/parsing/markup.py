@@ -38,8 +38,9 @@ Sources = Sequence[tuple[str, Callable[[T], list[Any]]]]
 _TREES: WeakKeyDictionary[TextResponse, etree._Element] = WeakKeyDictionary()
 
 
-def tree_of(response: TextResponse) -> etree._Element:
-    """The page's element tree, parsed once per response.
+def tree_of(response: TextResponse, *, remember: bool = True) -> etree._Element:
+    """The page's element tree, parsed once per response (``remember=False``: for a caller that reads a
+    page once, as ``parse_article`` does, and need not keep it for the next).
 
     A UTF-8 page is parsed from its bytes, as parsel parses UTF-8 bytes (undecodable bytes replaced),
     without a round trip through text: decoding, stripping and encoding again cost as much as the parse
@@ -59,7 +60,8 @@ def tree_of(response: TextResponse) -> etree._Element:
             tree = Selector(body=body, encoding="utf-8", type="html").root
         else:
             tree = response.selector.root
-        _TREES[response] = tree
+        if remember:
+            _TREES[response] = tree
     return tree
 
 
