@@ -33,6 +33,7 @@ from newscrawl.parsing.cards import (
     next_batch_url,
     parse_cards,
 )
+from newscrawl.parsing.links import page_hrefs
 from newscrawl.parsing.markup import as_dict
 from newscrawl.parsing.navigation import NAVIGATION_SOURCES, category_links, feed_link
 from newscrawl.parsing.sidebar import SIDEBAR_FINDERS, SIDEBAR_SOURCES, parse_sidebar
@@ -54,6 +55,7 @@ __all__ = [
     "last_card_timestamp",
     "load_more_url",
     "next_batch_url",
+    "page_hrefs",
     "parse_article",
     "parse_cards",
     "parse_sidebar",

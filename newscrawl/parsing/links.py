@@ -12,12 +12,19 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from lxml import etree
+from scrapy.http import TextResponse
 
+from newscrawl.parsing.markup import tree_of, xpath
 from newscrawl.site import OTHER_CATEGORY_SLUGS, SITE, canonical_url, is_article_url, language_of, page_path
 
 TAG_PATH = re.compile(r"^/(?:(?:en|ru|az)/)?tags?/[^/]+$")
 SHORT_LINK_PATH = re.compile(r"^/(?:(?:en|ru)/)?\d+$")  # report.az/en/1892140, the site id as a link
 _OTHER_EDITION_HOSTS = (None, "report.az", "www.report.az")
+
+
+def page_hrefs(response: TextResponse) -> list[str]:
+    """Every link of a page (``a[href]``), absolute, in page order, from the parser's one tree of it."""
+    return [response.urljoin(href) for href in xpath("//a/@href")(tree_of(response))]
 
 
 def path_of(href: str, base: str) -> str:

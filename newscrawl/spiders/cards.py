@@ -35,10 +35,7 @@ def not_older(entries: list[FeedEntry], cursor: str) -> list[FeedEntry]:
 
 def page_links(response: TextResponse) -> dict[str, str]:
     """Every link of a page, canonical URL -> absolute URL as linked."""
-    return {
-        canonical_url(absolute): absolute
-        for absolute in map(response.urljoin, response.css("a::attr(href)").getall())
-    }
+    return {canonical_url(absolute): absolute for absolute in parsing.page_hrefs(response)}
 
 
 def older_than(entry: FeedEntry, floor: datetime) -> bool:
