@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 from scrapy.http import HtmlResponse
 
-from newscrawl.parsing.markup import tree_of
+from newscrawl.parsing.markup import _tree_of_bytes, tree_of
 from newscrawl.replay import EXTENSION_TYPES, iter_snapshot
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -24,6 +24,8 @@ def test_every_snapshot_page_parses_to_the_tree_of_its_text(snapshot: str) -> No
     assert pages
     for url, path in pages:
         ours, parsel = _response(url, path.read_bytes()), _response(url, path.read_bytes())
+        if path.read_bytes().strip():
+            assert _tree_of_bytes(ours) is not None, url  # read from its bytes, not through parsel
         assert etree.tostring(tree_of(ours)) == etree.tostring(parsel.selector.root), url
 
 
@@ -47,3 +49,17 @@ def test_odd_pages_parse_to_the_tree_of_their_text(body: bytes) -> None:
 def test_a_response_is_parsed_once() -> None:
     response = _response("https://report.az/", b"<html><body><a href='/en/'>x</a></body></html>")
     assert tree_of(response) is tree_of(response)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\n  <!DOCTYPE html>\n<html><body><p>white space around</p></body></html>\n\n",
+        b"\t<html><body><p>x</p></body></html>\r\n <!-- a comment after -->\n",
+        b"<p>a fragment</p>   \n",
+    ],
+)
+def test_white_space_around_the_markup_parses_to_the_tree_of_the_text(body: bytes) -> None:
+    url = "https://report.az/en/finance/x"
+    ours, parsel = _response(url, body), _response(url, body)
+    assert etree.tostring(tree_of(ours)) == etree.tostring(parsel.selector.root)

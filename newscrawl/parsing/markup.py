@@ -15,8 +15,7 @@ from weakref import WeakKeyDictionary
 
 from itemadapter import ItemAdapter
 from itemloaders import ItemLoader
-from lxml import etree
-from parsel import Selector
+from lxml import etree, html
 from parsel.csstranslator import HTMLTranslator
 from scrapy.http import TextResponse
 
@@ -42,27 +41,45 @@ def tree_of(response: TextResponse, *, remember: bool = True) -> etree._Element:
     """The page's element tree, parsed once per response (``remember=False``: for a caller that reads a
     page once, as ``parse_article`` does, and need not keep it for the next).
 
-    A UTF-8 page is parsed from its bytes, as parsel parses UTF-8 bytes (undecodable bytes replaced),
-    without a round trip through text: decoding, stripping and encoding again cost as much as the parse
-    on a page of the live site's weight. The tree is the one ``response.selector`` builds from the text
-    whenever the two strip the same ends, which is asked for (no BOM and no NUL, and markup at both ends);
-    any other page goes through ``response.selector``.
+    A UTF-8 page is parsed from its bytes with the parser and options parsel uses, without a round trip
+    through text: decoding, stripping and encoding again cost as much as the parse on a page of the live
+    site's weight. The tree is the one ``response.selector`` builds from the text whenever both read the
+    same characters, which is asked for: no BOM, no NUL, markup at both ends (nothing for either to
+    strip), and no byte that is not UTF-8. Any other page goes through ``response.selector``.
     """
     tree = _TREES.get(response)
     if tree is None:
-        body = response.body.strip()
-        if (
-            codecs.lookup(response.encoding).name == "utf-8"
-            and body[:1] == b"<"
-            and body[-1:] == b">"
-            and b"\x00" not in body
-        ):
-            tree = Selector(body=body, encoding="utf-8", type="html").root
-        else:
+        tree = _tree_of_bytes(response)
+        if tree is None:
             tree = response.selector.root
         if remember:
             _TREES[response] = tree
     return tree
+
+
+_UTF8_ERRORS = frozenset({etree.ErrorTypes.ERR_INVALID_CHAR, etree.ErrorTypes.ERR_INVALID_ENCODING})
+
+
+def _tree_of_bytes(response: TextResponse) -> etree._Element | None:
+    body = response.body
+    if body[:1] != b"<" or body[-1:] != b">":
+        # ASCII white space stripped as parsel strips it; markup must remain at both ends (parsel strips
+        # the text, which would also strip other Unicode spaces there).
+        body = body.strip()
+        if body[:1] != b"<" or body[-1:] != b">":
+            return None
+    if codecs.lookup(response.encoding).name != "utf-8":
+        return None
+    if b"\x00" in body:
+        return None
+    parser = html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    try:
+        root: etree._Element | None = etree.fromstring(body, parser=parser)
+    except etree.XMLSyntaxError:
+        return None
+    if root is None or any(error.type in _UTF8_ERRORS for error in parser.error_log):
+        return None
+    return root
 
 
 @cache
