@@ -20,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# bench/incremental.py would shadow Twisted's dependency "incremental": drop this directory from the path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from fixtures.generator.robustness import VISIBLE_ONLY, score  # noqa: E402
 from newscrawl.parsing import article, body, cards, navigation, sidebar  # noqa: E402
