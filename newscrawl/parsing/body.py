@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
 
 from newscrawl.loaders import ArticleLoader, body_paragraphs, first_paragraph, word_count
 from newscrawl.parsing.markup import CHROME_TAGS, article_images, image_src, text_of, xpath
+from newscrawl.parsing.page import Page
 from newscrawl.site import canonical_url, is_article_url
-
-if TYPE_CHECKING:
-    from newscrawl.parsing.article import Page
 
 BODY = ".news-detail__desc"
 OLD_BODY = "div.editor-body"  # the older design (2021-2024)
