@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 SNAPSHOT ?= fixtures/snapshot
 
-.PHONY: venv test check lint splash-ready demo crawl bench snapshot golden clean export browse deploy splash splash-install splash-stop splash-status bench-render
+.PHONY: venv test check lint splash-ready demo crawl bench snapshot golden fields clean export browse deploy splash splash-install splash-stop splash-status bench-render
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -89,6 +89,10 @@ snapshot: venv
 # Rewrite the golden JSON beside each snapshot page, for review with `git diff`.
 golden: venv
 	$(BIN)/python tools/regen_golden.py
+
+# Rewrite the README's field tables and the Datasette column descriptions from newscrawl/schemas/.
+fields: venv
+	$(BIN)/python tools/sync_fields.py
 
 # Splash 3.5, the JavaScript renderer behind `-a render=splash` (Debian 12; tools/splash.sh says how).
 SPLASH_PORT ?= 8050

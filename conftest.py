@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent
 # The files that take longest, longest first (`pytest --durations=0`, summed per file; docs/testing.md).
 LONGEST = (
     "tests/test_history.py",
+    "tests/test_history_cuts.py",
     "tests/test_soak.py",
     "tests/test_export.py",
     "tests/test_completeness.py",

@@ -7,7 +7,11 @@ setup(
     # Only the crawler: not sitesim/ (the site simulator), fixtures/, tests/ or bench/, which import it
     # but which it never imports (tests/test_scrapyd.py imports every module of the egg on its own).
     packages=find_packages(include=["newscrawl", "newscrawl.*"]),
-    # Read at run time: the store's migrations.
-    package_data={"newscrawl": ["py.typed"], "newscrawl.store": ["migrations/*.sql"]},
+    # Read at run time: the store's migrations and the item schemas.
+    package_data={
+        "newscrawl": ["py.typed"],
+        "newscrawl.store": ["migrations/*.sql"],
+        "newscrawl.schemas": ["*.json"],
+    },
     entry_points={"scrapy": ["settings = newscrawl.settings"]},
 )

@@ -182,6 +182,11 @@ def main() -> None:
         help="site size of part 2 (default --articles); its budget is "
         "a --runs'th of that site's window pages, measured first when part 1 is not run",
     )
+    parser.add_argument(
+        "--window-pages",
+        type=int,
+        help="part 2 alone: the window pages of its site, as part 1 printed them (skips measuring them)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="newscrawl-bench-history-"))
     try:
@@ -192,6 +197,8 @@ def main() -> None:
             size = args.continuous_articles or args.articles
             if args.part == "both" and size == args.articles:
                 window_pages = big["pages"]
+            elif args.window_pages:
+                window_pages = args.window_pages
             else:
                 window_pages = window_crawl(size, work, name="window-for-budget")["pages"]
             report_continuous(size, args.runs, int(window_pages), work)

@@ -57,7 +57,7 @@ def synthesise(path: Path, first: int, count: int) -> None:
         articles.append(
             (url, story + 1, str(1_000_000 + n), language, title, body.split("\n\n", 1)[0], body, 200,
              f"{day.isoformat()}T{n % 24:02d}:00:00+04:00", None, "Finance", "finance", "Economy desk",
-             f"https://static.report.az/photo/{n:08d}_850.jpg", "[]", 0, "", digest, 1,
+             f"https://static.report.az/photo/{n:08d}_850.jpg", "[]", 0, None, digest, 1,
              seen, seen, seen, seen)
         )  # fmt: skip
         tags += [(url, 0, "Oil"), (url, 1, WORDS[n % len(WORDS)])]

@@ -15,10 +15,32 @@ from newscrawl.exceptions import ArgumentError
 from newscrawl.site import LANGUAGES, SITE
 
 DEFAULT_MAX_PAGES = 20
-# Listing pages a run may spend continuing the history backwards: at the default politeness (about 1.5
-# s a request with its 20 articles), well inside the 15-minute timer.
-DEFAULT_HISTORY_BUDGET = 100
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
+_BUDGET = re.compile(r"^(\d+(?:\.\d+)?)\s*(p|pages?|m|min|minutes?)?$")
+
+
+@dataclass(frozen=True)
+class HistoryBudget:
+    """What a run may spend continuing the history backwards: listing pages, or minutes of the run's
+    time (counted from its start; no history page is asked for after them)."""
+
+    pages: int | None = None
+    minutes: float | None = None
+
+    def __str__(self) -> str:
+        return f"{self.pages} listing pages" if self.pages is not None else f"{self.minutes:g} minutes"
+
+    def spent(self, pages: int, seconds: float) -> bool:
+        """Whether ``pages`` history pages read and ``seconds`` since the run began exhaust it."""
+        if self.pages is not None:
+            return pages >= self.pages
+        return self.minutes is not None and seconds >= self.minutes * 60
+
+
+# At the default politeness (DOWNLOAD_DELAY 1 s, one request at a time) a history page and its 20
+# articles take about 25 s: asking for no history page after minute 10 of a run ends it well inside the
+# 15-minute timer, with whatever the ordinary walk left of those minutes spent on the history.
+DEFAULT_HISTORY_BUDGET = HistoryBudget(minutes=10)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -32,7 +54,7 @@ class Arguments:
     max_pages: int
     until: datetime | None = None  # a window's newest moment: None walks from now
     history: datetime | None = None  # continuous history: the oldest moment to extend the archive to
-    history_budget: int = DEFAULT_HISTORY_BUDGET  # listing pages per run for it
+    history_budget: HistoryBudget = DEFAULT_HISTORY_BUDGET  # what a run may spend on it
     raw: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -116,7 +138,7 @@ class Arguments:
             max_pages=_parse_max_pages(max_pages),
             until=end,
             history=oldest,
-            history_budget=_parse_pages("history_budget", history_budget, DEFAULT_HISTORY_BUDGET),
+            history_budget=_parse_budget(history_budget),
             raw=raw,
         )
 
@@ -167,6 +189,29 @@ def _parse_moment(name: str, value: str | None, now: datetime) -> datetime | Non
             f"such as 30m, 6h, 2d, 1w (got {value!r})"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=BAKU)
+
+
+def _parse_budget(value: str | int | None) -> HistoryBudget:
+    """``history_budget``: listing pages (``100``, ``100p``) or minutes of the run (``10m``, ``7.5min``).
+
+    >>> _parse_budget("40"), _parse_budget("12m")
+    (HistoryBudget(pages=40, minutes=None), HistoryBudget(pages=None, minutes=12.0))
+    >>> _parse_budget("soon")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    newscrawl.exceptions.ArgumentError: history_budget must be listing pages or minutes of the run, ...
+    """
+    if value is None or str(value).strip() == "":
+        return DEFAULT_HISTORY_BUDGET
+    match = _BUDGET.match(str(value).strip().lower())
+    amount = float(match.group(1)) if match else 0.0
+    unit = (match.group(2) or "p")[0] if match else "p"
+    if amount <= 0 or (unit == "p" and amount != int(amount)):
+        raise ArgumentError(
+            f"history_budget must be listing pages or minutes of the run, more than 0 (got {value!r}), "
+            "e.g. -a history_budget=100 or -a history_budget=10m"
+        )
+    return HistoryBudget(pages=int(amount)) if unit == "p" else HistoryBudget(minutes=amount)
 
 
 def _parse_max_pages(value: str | int | None) -> int:

@@ -11,6 +11,7 @@ from scrapy import Spider, signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from newscrawl.history import history_progress
 from newscrawl.site import LANGUAGES
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ COUNTERS: tuple[tuple[str, str], ...] = (
 
 
 def progress_line(stats: Mapping[str, Any], elapsed: float) -> str:
-    """One line: per language, listing pages, articles requested, skipped as known and feed entries.
+    """One line: per language, listing pages, articles requested, skipped as known and feed entries, and
+    where its history walk has come (newscrawl/history.py).
 
     >>> stats = {"newscrawl/articles/requested/en": 12, "newscrawl/listing_pages/en": 4,
     ...          "response_received_count": 16}
@@ -43,7 +45,8 @@ def progress_line(stats: Mapping[str, Any], elapsed: float) -> str:
         values = [stats.get(f"{key}/{lang}", 0) for _, key in COUNTERS]
         if any(values):
             counts = ", ".join(f"{value} {label}" for (label, _), value in zip(COUNTERS, values, strict=True))
-            parts.append(f"{lang}: {counts}")
+            history = history_progress(dict(stats), lang)
+            parts.append(f"{lang}: {counts}" + (f", {history}" if history else ""))
     responses = stats.get("response_received_count", 0)
     rate = responses / elapsed if elapsed > 0 else 0.0
     parts.append(f"{responses} responses, {rate:.1f}/s")

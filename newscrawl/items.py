@@ -1,8 +1,12 @@
-"""The two kinds of item newscrawl produces. Every field defaults to None: absent means "not found"."""
+"""The two kinds of item newscrawl produces, in the shape of their JSON Schemas (``newscrawl/schemas/``).
+
+One rule for absence: a scalar nobody found is None (never ""), a list with nothing in it is [] (never
+None), and ``translations`` without any is {}.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -20,14 +24,14 @@ class Article:
     modified_at: str | None = None
     category: str | None = None  # display name
     category_slug: str | None = None
-    tags: list[str] | None = None
+    tags: list[str] = field(default_factory=list)
     author: str | None = None  # JSON-LD author, often a desk
     image_url: str | None = None  # main photo
-    images: list[str] | None = None  # inline image URLs
+    images: list[str] = field(default_factory=list)  # inline image URLs
     has_video: bool | None = None
-    source_agency: str | None = None  # canonical name ("Yonhap", "TASS"); "" when Report is the source
+    source_agency: str | None = None  # canonical name ("Yonhap", "TASS"); None when Report is the source
     source_agency_text: str | None = None  # as the edition words it: "Yonhap News Agency", "агентство Рёнхап"
-    translations: dict[str, str] | None = None  # {"az": url, "ru": url}
+    translations: dict[str, str] = field(default_factory=dict)  # {"az": url, "ru": url}
     fetched_at: str | None = None
 
 
@@ -41,7 +45,7 @@ class FeedEntry:
     category: str | None = None
     published_at: str | None = None
     image_url: str | None = None
-    media: list[str] | None = None  # ["photo"], ["video"]
+    media: list[str] = field(default_factory=list)  # ["photo"], ["video"]
     listing: str | None = None  # feed, category:<slug>, home, sidebar
     listing_url: str | None = None
     position: int | None = None  # 0-based position within the listing page or batch

@@ -118,8 +118,8 @@ class Ledger:
         self.run_id: int | None = None
         self.since: datetime | None = None
         self.now: datetime | None = None
-        self._known: dict[str, bool] = {}
-        self._walks_of: dict[str, set[tuple[str, str]]] = {}  # article URL -> walks that showed its card
+        # article URL requested -> walks that showed its card (until it settles)
+        self._walks_of: dict[str, set[tuple[str, str]]] = {}
         self._spoiled: set[tuple[str, str]] = set()
         self._owed: dict[str, Failure] = {}
         # article URL -> (card, URL as linked), requested and not yet settled
@@ -316,14 +316,14 @@ class Ledger:
 
     # -- cards and articles ---------------------------------------------------------------------------
 
-    def card_known(self, url: str, card: Card) -> bool:
-        """Whether the article behind a card needs no request in this run (decided once per URL)."""
-        if card.listing is not None:
-            self._walks_of.setdefault(url, set()).add((card.language, card.listing))
-        known = self._known.get(url)
+    def card_known(self, url: str, card: Card, decided: bool | None = None) -> bool:
+        """Whether the article behind a card needs no request in this run. The spider decides once per URL
+        and passes that decision (``decided``) for the URL's later cards."""
+        known = decided
         if known is None:
             known = url not in self._owed and self.store.card_known(url, card, before_run=self.run_id)
-            self._known[url] = known
+        if not known and card.listing is not None:
+            self._walks_of.setdefault(url, set()).add((card.language, card.listing))
         return known
 
     def requested(self, url: str, card: Card, link: str) -> None:
@@ -355,6 +355,8 @@ class Ledger:
         url = ItemAdapter(item).get("url")
         request = getattr(response, "request", None)
         requested = request.meta.get("article_url") if request is not None else None
+        if url:
+            self._cards.pop(url, None)
         key = url if url in self._parsed else requested
         pending = self._parsed.pop(key, None) if key else None
         if pending is None:
@@ -569,7 +571,7 @@ class Ledger:
         adapter = ItemAdapter(item)
         url: str = adapter["url"]
         site_id, language = adapter.get("site_id"), str(adapter.get("language"))
-        card = self._cards.get(url)
+        card = self._cards.pop(url, None)
         if site_id and self.store.article_hash(url) is None:
             first = self.store.url_for_site_id(str(site_id), language)
             if first is not None and first != url:
@@ -597,6 +599,7 @@ class Ledger:
         return self._written(self.store.upsert_feed_entry(item))
 
     def _settle(self, url: str) -> None:
+        self._walks_of.pop(url, None)
         if self._owed.pop(url, None) is not None:
             self.store.settle_failure(url)
 
@@ -606,6 +609,10 @@ class Ledger:
             self._staged += 1
         self._maybe_commit()
         return result
+
+    def first_url(self, site_id: str, language: str) -> str | None:
+        """The stored article's URL for a site id, if any."""
+        return self.store.url_for_site_id(site_id, language)
 
     def add_alias(self, alias_url: str, url: str) -> None:
         self.store.add_alias(alias_url, url)

@@ -171,14 +171,13 @@ def tag_text(value: str) -> str | None:
     return text or None
 
 
-def unique(values: Iterable[Any]) -> list[Any] | None:
-    """Values in first-seen order without repeats; None when there are none.
+def unique(values: Iterable[Any]) -> list[Any]:
+    """Values in first-seen order without repeats; [] when there are none (a list is never None).
 
     >>> unique(["a", "b", "a"]), unique([])
-    (['a', 'b'], None)
+    (['a', 'b'], [])
     """
-    result = list(dict.fromkeys(values))
-    return result or None
+    return list(dict.fromkeys(values))
 
 
 def first_not_none(values: Iterable[Any]) -> Any:
@@ -188,6 +187,18 @@ def first_not_none(values: Iterable[Any]) -> Any:
     ''
     """
     return next((value for value in values if value is not None), None)
+
+
+def credited_agency(values: Iterable[str | None]) -> str | None:
+    """The first credit a layer states; "" (Report is the source) ends the search but is output as None.
+
+    A layer that says "Report informs" without an agency is an answer, so later layers are not asked; the
+    item spells "no agency" as None like every other absent scalar.
+
+    >>> credited_agency([None, "Yonhap News Agency", "TASS"]), credited_agency(["", "TASS"]) is None
+    ('Yonhap News Agency', True)
+    """
+    return first_not_none(values) or None
 
 
 class ArticleLoader(ItemLoader):
@@ -213,7 +224,7 @@ class ArticleLoader(ItemLoader):
     has_video_in = Identity()
     # The parser adds the credit as the page words it; source_agency is its canonical name (agencies.py).
     source_agency_text_in = MapCompose(clean_text, source_agency)
-    source_agency_text_out = first_not_none
+    source_agency_text_out = credited_agency
     translations_in = Identity()
     fetched_at_in = Identity()
 

@@ -137,6 +137,20 @@ class NewArticlesMonitor(_NewscrawlMonitor):
             self.fail(f"no new article in the {window} before {now.isoformat()}")
 
 
+@monitors.name("Item schemas")
+class InvalidItemsMonitor(_NewscrawlMonitor):
+    """Share of items that failed their JSON Schema, from spidermon's ``spidermon/validation/items``."""
+
+    @monitors.name("Items fit their schemas")
+    def test_invalid_share(self) -> None:
+        items = self.stats.get("spidermon/validation/items", 0)
+        invalid = self.stats.get("spidermon/validation/items/errors", 0)
+        limit = self.settings.getfloat("NEWSCRAWL_MONITOR_MAX_INVALID_SHARE")
+        share = invalid / items if items else 0.0
+        if share > limit:
+            self.fail(f"{invalid} of {items} items do not fit their schema ({share:.1%} > {limit:.1%})")
+
+
 def _previous_runs(store: Store, spider: str, run_id: int | None) -> list[tuple[str | None, str, str]]:
     rows = store.connection.execute(
         "SELECT clock, args, stats FROM runs WHERE spider = ? AND id != ? AND finished_at IS NOT NULL",
@@ -175,5 +189,6 @@ class MonitorSuite(BaseMonitorSuite):
         ListingCardsMonitor,
         HttpErrorShareMonitor,
         NewArticlesMonitor,
+        InvalidItemsMonitor,
     ]
     monitors_finished_actions = [RecordResults]  # noqa: RUF012

@@ -1,4 +1,4 @@
-"""Item pipelines, in this order: validate (100) -> dedupe (200) -> store (300).
+"""Item pipelines, in this order: validate (100) -> schema (150) -> dedupe (200) -> store (300).
 
 The store pipeline is the last: an item it passes on is exported to the JSON Lines, and the ledger holds
 the store's commit until that line is written (``newscrawl/ledger.py``).
@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
+from spidermon.contrib.scrapy.pipelines import ItemValidationPipeline
 
 from newscrawl.items import Article, FeedEntry
 from newscrawl.ledger import Ledger
+from newscrawl.seen import url_key
 from newscrawl.site import LANGUAGES
 
 if TYPE_CHECKING:
@@ -105,15 +107,61 @@ class ValidatePipeline:
         raise _drop(self.stats, reason, str(url))
 
 
+def invalid_reason(errors: dict[str, list[str]]) -> str:
+    """The drop reason of an item that fails its schema: ``invalid_<field>`` of the first field in error.
+
+    >>> invalid_reason({"tags": ["Invalid array"], "author": ["Field too short"]})
+    'invalid_author'
+    >>> invalid_reason({"translations.az": ["Invalid URI"]}), invalid_reason({"": ["Unexpected fields"]})
+    ('invalid_translations', 'invalid_item')
+    """
+    field = sorted(errors)[0].split(".", 1)[0] if errors else ""
+    return f"invalid_{field or 'item'}"
+
+
+class SchemaValidationPipeline(ItemValidationPipeline):
+    """Drops items that do not fit their JSON Schema (``newscrawl/schemas/``; reason ``invalid_<field>``).
+
+    spidermon's ``ItemValidationPipeline`` validates against ``SPIDERMON_VALIDATION_SCHEMAS`` and counts
+    under ``spidermon/validation/``; this drops like the pipelines above, so the ledger owes the article.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reported: set[str] = set()
+
+    def process_item(self, item: Any) -> Any:
+        # The signature of the other pipelines here: the item only.
+        return super().process_item(item)
+
+    def _drop_item(self, item: Any, errors: dict[str, list[str]]) -> None:
+        self.stats.add_dropped_item()
+        reason = invalid_reason(errors)
+        level = logging.DEBUG if reason in self._reported else logging.WARNING
+        self._reported.add(reason)
+        url = ItemAdapter(item).get("url")
+        details = "; ".join(
+            f"{field or 'item'}: {', '.join(messages)}" for field, messages in sorted(errors.items())
+        )
+        logger.log(
+            level,
+            "Dropping items that do not fit their schema (%s), for example %s: %s",
+            reason,
+            url,
+            details,
+        )
+        raise _drop(self.stats.stats, reason, f"{url} ({details})")
+
+
 class DedupePipeline:
     """Drops articles and cards this run already produced (by URL, by site id, by URL and listing)."""
 
     def __init__(self, ledger: Ledger, stats: StatsCollector | None) -> None:
         self.ledger = ledger
         self.stats = stats
-        self._urls: set[str] = set()
-        self._site_ids: dict[tuple[str, str], str] = {}
-        self._entries: set[tuple[str, str]] = set()
+        self._urls: set[int] = set()  # url_key of each article passed
+        self._site_ids: dict[int, int] = {}  # url_key(language, site id) -> url_key of its first URL
+        self._entries: set[int] = set()  # url_key of each card's URL and listing passed
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -124,27 +172,29 @@ class DedupePipeline:
         adapter = ItemAdapter(item)
         url: str = adapter.get("url") or ""
         if kind == "article":
-            if url in self._urls:
+            key = url_key(url)
+            if key in self._urls:
                 raise _drop(self.stats, "duplicate", url)
-            site_id = adapter.get("site_id")
-            if site_id:
-                key = (str(adapter.get("language")), str(site_id))
-                first = self._site_ids.setdefault(key, url)
-                if first != url:
+            site_id, language = adapter.get("site_id"), str(adapter.get("language"))
+            if site_id and self._site_ids.setdefault(url_key(language, str(site_id)), key) != key:
+                # The first URL of this site id passed in this run; once stored, this one is its alias.
+                first = self.ledger.first_url(str(site_id), language)
+                if first is not None and first != url:
                     self.ledger.add_alias(url, first)
                     raise _drop(self.stats, "alias", f"{url} is {first}")
-            self._urls.add(url)
+            self._urls.add(key)
         elif kind == "feed_entry":
-            key = (url, adapter.get("listing") or "")
-            if key in self._entries:
-                raise _drop(self.stats, "feed_entry_duplicate", f"{url} on {key[1]}")
-            self._entries.add(key)
+            listing = adapter.get("listing") or ""
+            entry = url_key(url, listing)
+            if entry in self._entries:
+                raise _drop(self.stats, "feed_entry_duplicate", f"{url} on {listing}")
+            self._entries.add(entry)
         return item
 
 
 class StorePipeline:
     """Writes articles and cards to the store; drops those already stored unchanged, so that only new and
-    changed items reach the JSON Lines (stats ``newscrawl/stored/<kind>/<result>``)."""
+    changed items (a corrected card too) reach the JSON Lines (stats ``newscrawl/stored/<kind>/<result>``)."""
 
     def __init__(self, ledger: Ledger, stats: StatsCollector | None) -> None:
         self.ledger = ledger

@@ -14,13 +14,19 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
+import polars as pl
+import pyarrow.dataset as pads
 import pytest
 from crawling import Crawled
+
+from newscrawl.dates import BAKU
+from newscrawl.schemas import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "fixtures" / "snapshot"
@@ -29,9 +35,10 @@ BIN = Path(sys.executable).parent
 
 ARTICLE_TEXT = (
     "url, story_id, site_id, title, lead, body, word_count, published_at, modified_at, category, "
-    "category_slug, author, image_url, has_video, source_agency, content_hash, version, first_seen, "
-    "last_seen, changed_at, fetched_at"
+    "category_slug, author, image_url, images, has_video, source_agency, source_agency_text, content_hash, "
+    "version, first_seen, last_seen, changed_at, fetched_at"
 )
+TIMES = ("published_at", "modified_at", "first_seen", "last_seen", "changed_at", "fetched_at")
 
 
 def crawl(data: Path, snapshot: Path, *args: str) -> None:
@@ -65,18 +72,30 @@ def query(store: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in db.execute(sql, params)]
 
 
-def store_articles(store: Path) -> dict[str, dict[str, Any]]:
+def store_articles(store: Path, *, typed: bool = False) -> dict[str, dict[str, Any]]:
+    """Every stored article as the export should give it; ``typed``: as Parquet readers give it (times
+    as instants, translations as a struct of the three languages)."""
     with closing(sqlite3.connect(store)) as db:
         db.row_factory = sqlite3.Row
         rows = db.execute(f"SELECT language, {ARTICLE_TEXT} FROM articles").fetchall()
         tags: dict[str, list[str]] = {}
         for url, tag in db.execute("SELECT article_url, tag FROM tags ORDER BY article_url, position"):
             tags.setdefault(url, []).append(tag)
+        translations: dict[str, dict[str, str]] = {}
+        for url, language, other in db.execute("SELECT article_url, language, url FROM translations"):
+            translations.setdefault(url, {})[language] = other
     articles = {}
     for row in rows:
         article = dict(row)
         article["has_video"] = None if article["has_video"] is None else bool(article["has_video"])
         article["tags"] = tags.get(article["url"], [])
+        article["images"] = json.loads(article["images"])
+        article["translations"] = translations.get(article["url"], {})
+        if typed:
+            for name in TIMES:
+                if article[name] is not None:
+                    article[name] = datetime.fromisoformat(article[name])
+            article["translations"] = {lang: article["translations"].get(lang) for lang in ("az", "en", "ru")}
         articles[article["url"]] = article
     return articles
 
@@ -113,9 +132,9 @@ def partition_of(path: str) -> tuple[str, str]:
     return parts["language"], parts["date"]
 
 
-def check_articles(store: Path, rows: list[dict[str, Any]]) -> None:
-    """Every stored article exactly once, in its partition, every text field exactly as stored."""
-    expected = store_articles(store)
+def check_articles(store: Path, rows: list[dict[str, Any]], *, typed: bool = False) -> None:
+    """Every stored article exactly once, in its partition, every field exactly as stored."""
+    expected = store_articles(store, typed=typed)
     urls = [row["url"] for row in rows]
     assert len(urls) == len(set(urls)) == len(expected)
     assert set(urls) == set(expected)
@@ -123,7 +142,7 @@ def check_articles(store: Path, rows: list[dict[str, Any]]) -> None:
     for row in rows:
         want = expected[row["url"]]
         assert row["language"] == want["language"]
-        assert str(row["date"]) == want["published_at"][:10]
+        assert str(row["date"]) == str(want["published_at"])[:10] or typed
         for name, value in want.items():
             if name != "language":
                 assert row[name] == value, (row["url"], name)
@@ -131,6 +150,9 @@ def check_articles(store: Path, rows: list[dict[str, Any]]) -> None:
             scripts[letter] += letter in row["body"]
     # The comparison above covered Azerbaijani and Cyrillic text.
     assert all(scripts.values()), scripts
+    if typed:  # the date folder is the publication day in Baku time, whatever the instant's zone
+        baku = {url: article["published_at"].astimezone(BAKU).date() for url, article in expected.items()}
+        assert all(str(row["date"]) == baku[row["url"]].isoformat() for row in rows)
 
 
 # -- Parquet, read by DuckDB ----------------------------------------------------------------------------
@@ -150,8 +172,43 @@ def test_parquet_read_back_with_duckdb(store: Path, parquet: Path) -> None:
     )
     for row in rows:
         assert (row["language"], str(row["date"])) == partition_of(row["filename"])
-        row["tags"] = json.loads(row["tags"])
-    check_articles(store, rows)
+    check_articles(store, rows, typed=True)
+    described = duckdb.sql(f"DESCRIBE FROM read_parquet('{parquet}/articles/*/*/*.parquet')").fetchall()
+    types = {row[0]: row[1] for row in described}
+    assert (types["published_at"], types["tags"], types["word_count"], types["has_video"]) == (
+        "TIMESTAMP WITH TIME ZONE",
+        "VARCHAR[]",
+        "BIGINT",
+        "BOOLEAN",
+    )
+    assert types["translations"] == "STRUCT(az VARCHAR, en VARCHAR, ru VARCHAR)"
+
+
+@pytest.mark.slow
+def test_pandas_with_the_pyarrow_backend_reads_typed_values(store: Path, parquet: Path) -> None:
+    frame = pd.read_parquet(parquet / "articles", dtype_backend="pyarrow")
+    assert str(frame["published_at"].dtype) == "timestamp[us, tz=UTC][pyarrow]"
+    assert str(frame["tags"].dtype) == "list<element: string>[pyarrow]"
+    check_articles(store, frame.to_dict("records"), typed=True)
+
+
+@pytest.mark.slow
+def test_polars_reads_typed_values(store: Path, parquet: Path) -> None:
+    frame = pl.read_parquet(f"{parquet}/articles/**/*.parquet", hive_partitioning=True)
+    assert frame.schema["fetched_at"] == pl.Datetime("us", "UTC")
+    assert frame.schema["tags"] == pl.List(pl.String)
+    check_articles(store, frame.to_dicts(), typed=True)
+
+
+@pytest.mark.slow
+def test_pyarrow_dataset_reads_typed_values_and_the_schema(store: Path, parquet: Path) -> None:
+    from newscrawl.export.tables import ARTICLES
+    from newscrawl.export.writers import arrow_schema
+
+    dataset = pads.dataset(parquet / "articles", format="parquet", partitioning="hive")
+    for fragment in dataset.get_fragments():
+        assert fragment.physical_schema.equals(arrow_schema(ARTICLES), check_metadata=True)
+    check_articles(store, dataset.to_table().to_pylist(), typed=True)
 
 
 @pytest.mark.slow
@@ -160,13 +217,16 @@ def test_parquet_feed_entries_and_stories(store: Path, parquet: Path) -> None:
         f"SELECT url, listing, language, date, title, published_at FROM "
         f"read_parquet('{parquet}/feed_entries/*/*/*.parquet', hive_partitioning = true)"
     )
-    stored = query(store, "SELECT url, listing, language, title, published_at FROM feed_entries")
+    stored = [
+        (*row[:4], None if row[4] is None else datetime.fromisoformat(row[4]))
+        for row in query(store, "SELECT url, listing, language, title, published_at FROM feed_entries")
+    ]
     assert len(entries) == len(stored)
     assert {(e["url"], e["listing"], e["language"], e["title"], e["published_at"]) for e in entries} == set(
         stored
     )
-    for entry in entries:
-        assert str(entry["date"]) == entry["published_at"][:10]
+    for entry in entries:  # an instant in Parquet, the Baku day in the folder name
+        assert str(entry["date"]) == entry["published_at"].astimezone(BAKU).date().isoformat()
 
     stories = duck_rows(
         f"SELECT story_id, language, url, title FROM read_parquet('{parquet}/stories/*.parquet')"
@@ -205,7 +265,9 @@ def test_csv_read_back_with_pandas(store: Path, tmp_path: Path) -> None:
         frame = pd.read_csv(path, dtype=object, keep_default_na=False, encoding="utf-8")
         language, day = partition_of(str(path))
         for record in frame.to_dict("records"):
-            record.update(language=language, date=day, tags=json.loads(record["tags"]))
+            record.update(language=language, date=day)
+            for name in ("tags", "images", "translations"):
+                record[name] = json.loads(record[name])
             for name in ("story_id", "word_count", "version"):
                 record[name] = int(record[name])
             record["has_video"] = {"true": True, "false": False, "": None}[record["has_video"]]
@@ -225,17 +287,19 @@ def test_csv_quotes_text_and_keeps_null_apart_from_empty(store: Path, tmp_path: 
     raw = b"".join(path.read_bytes() for path in sorted(out.glob("articles/*/*/*.csv")))
     assert raw.decode("utf-8")  # UTF-8, no BOM
     assert not raw.startswith(b"\xef\xbb\xbf")
-    # A null source_agency is an empty unquoted field, Report's own "" a quoted empty string.
-    empty_agency = query(store, "SELECT count(*) FROM articles WHERE language = 'en' AND source_agency = ''")[
-        0
-    ][0]
+    # A null source_agency is an empty unquoted field; an empty string would be a quoted "" and the item
+    # schemas allow none.
+    null_agency = query(
+        store, "SELECT count(*) FROM articles WHERE language = 'en' AND source_agency IS NULL"
+    )[0][0]
     with_body: list[dict[str, str]] = []
     for path in sorted(out.glob("articles/*/*/*.csv")):
         lines = path.read_text(encoding="utf-8")
         with_body += list(csv.DictReader(io.StringIO(lines, newline="")))
         assert lines.startswith('"url","story_id",')
     assert len(with_body) == query(store, "SELECT count(*) FROM articles WHERE language = 'en'")[0][0]
-    assert empty_agency > 0 and raw.count(b',"",') >= empty_agency
+    assert null_agency > 0 and raw.count(b',"",') == 0
+    assert sum(row["source_agency"] == "" for row in with_body) == null_agency
     bodies = dict(query(store, "SELECT url, body FROM articles WHERE language = 'en'"))
     assert {row["url"]: row["body"] for row in with_body} == bodies
 
@@ -270,7 +334,7 @@ def frictionless(dataset: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("options", [(), ("--format", "jsonl", "--gzip"), ("--format", "csv")])
+@pytest.mark.parametrize("options", [("--format", "jsonl", "--gzip"), ("--format", "csv")])
 def test_frictionless_validates_the_package(
     datasets: Callable[[tuple[str, ...]], Path], options: tuple[str, ...]
 ) -> None:
@@ -284,6 +348,38 @@ def test_frictionless_validates_the_package(
     for table in package["tables"].values():
         schema = json.loads((out / table["schema"]).read_text(encoding="utf-8"))
         assert all(field["description"] and field["type"] for field in schema["fields"])
+
+
+@pytest.mark.slow
+def test_the_package_and_card_state_the_schema_version_and_link_only_a_set_project_url(
+    store: Path, parquet: Path, tmp_path: Path
+) -> None:
+    package = json.loads((parquet / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["version"] == SCHEMA_VERSION and "homepage" not in package
+    card = (parquet / "README.md").read_text(encoding="utf-8")
+    assert f"Item schema: version {SCHEMA_VERSION}" in card
+    assert "github.com" not in card and "`list<string>`" in card
+    env = {**os.environ, "NEWSCRAWL_SQLITE": str(store), "NEWSCRAWL_PROJECT_URL": "https://example.org/nc"}
+    command = [sys.executable, "-m", "scrapy", "export", str(tmp_path / "linked"), "--lang", "en"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert (
+        json.loads((tmp_path / "linked" / "datapackage.json").read_text())["homepage"]
+        == env["NEWSCRAWL_PROJECT_URL"]
+    )
+    assert "[newscrawl](https://example.org/nc)" in (tmp_path / "linked" / "README.md").read_text()
+
+
+@pytest.mark.slow
+def test_incremental_onto_an_older_schema_is_refused(store: Path, tmp_path: Path) -> None:
+    out = exported(store, tmp_path / "dataset", "--lang", "en")
+    state_path = out / "_export_state.json"
+    state = json.loads(state_path.read_text(encoding="utf-8"))
+    del state["schema"]  # as exports before item schema 2.0 wrote it
+    state_path.write_text(json.dumps(state), encoding="utf-8")
+    result = export(store, str(out), "--lang", "en", "--incremental")
+    assert result.returncode == 1
+    assert f"follows item schema 1, this newscrawl writes {SCHEMA_VERSION}" in result.stderr
 
 
 @pytest.mark.slow

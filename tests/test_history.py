@@ -1,52 +1,32 @@
 """Windows of the past (``-a since=... -a until=...``) against the site simulator's own article list:
-exact at their boundaries, through the batch cursor or, when the site ignores it, from page 1; cut short
-by a kill or ``CLOSESPIDER_ITEMCOUNT`` and resumed where they stopped."""
+exact at their boundaries, through the batch cursor or, when the site ignores it, from page 1; and the
+continuous history (``-a history=...``) over several runs. Cut windows: tests/test_history_cuts.py."""
 
 from __future__ import annotations
 
 import os
-import signal
-import sqlite3
 import subprocess
 import sys
-import time
-from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from scrapy.utils.test import get_crawler
+from windows import history_parts as _history
+from windows import listing_pages as _listing_pages
+from windows import stored as _stored
+from windows import truth as _truth
 
 from newscrawl.arguments import DEFAULT_HISTORY_BUDGET
 from newscrawl.dates import BAKU
 from newscrawl.spiders.report_feed import ReportFeedSpider
 from sitesim import SiteSimulator
-from sitesim.crawls import ROOT, crawl_command, read_jsonl
-from sitesim.soak import SETTINGS, clock_after, crawl
+from sitesim.crawls import ROOT, read_jsonl
+from sitesim.soak import clock_after, crawl
 
 pytestmark = pytest.mark.slow
 
 ARTICLES = 600
-
-
-def _stored(data: Path) -> set[str]:
-    with closing(sqlite3.connect(data / "newscrawl.sqlite3")) as db:
-        return {url for (url,) in db.execute("SELECT url FROM articles")}
-
-
-def _history(data: Path) -> list[tuple[str, str, int, int]]:
-    with closing(sqlite3.connect(data / "newscrawl.sqlite3")) as db:
-        return list(db.execute("SELECT language, reached, done, pages FROM history ORDER BY language"))
-
-
-def _truth(sim: SiteSimulator, since: str, until: str) -> set[str]:
-    """The site's articles published within since..until (Baku time, inclusive)."""
-    return {a["url"] for a in sim.articles() if since <= a["published"] <= until}
-
-
-def _listing_pages(sim: SiteSimulator) -> int:
-    counts = sim.state()["counts"]
-    return sum(int(n) for kind, n in counts.items() if kind.startswith("requests/") and "feed" in kind)
 
 
 def test_a_window_stores_exactly_its_articles_including_both_boundaries(tmp_path: Path) -> None:
@@ -117,73 +97,6 @@ def test_until_errors_exit_2_with_one_sentence(tmp_path: Path) -> None:
         assert sim.state()["counts"].get("requests/article", 0) == 0
 
 
-def _window(sim: SiteSimulator) -> dict[str, str]:
-    articles = sim.articles()
-    return {"since": articles[-50]["published"], "until": articles[30]["published"]}
-
-
-@pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> tuple[set[str], int]:
-    """One uninterrupted run of the window that the cut runs below are compared with."""
-    data = tmp_path_factory.mktemp("whole")
-    with SiteSimulator(articles=1500, seed=44) as sim:
-        code, log = crawl(data, sim, clock_after(sim), args=_window(sim))
-        assert code == 0, log[-3000:]
-        return _stored(data), _listing_pages(sim)
-
-
-def _kill_when_reached(data: Path, sim: SiteSimulator, clock: str, args: dict[str, str]) -> None:
-    """Start the window's run, SIGKILL it once some edition's mark has moved (mid-window)."""
-    command, env = crawl_command(data, sim.url, args, {**SETTINGS, "NEWSCRAWL_CLOCK": clock})
-    with (data / "killed.log").open("w") as err:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
-        deadline = time.monotonic() + 120
-        try:
-            while time.monotonic() < deadline and process.poll() is None:
-                time.sleep(0.2)
-                if not (data / "newscrawl.sqlite3").exists():
-                    continue
-                try:
-                    with closing(sqlite3.connect(data / "newscrawl.sqlite3", timeout=1)) as db:
-                        reached = db.execute("SELECT count(*) FROM history WHERE reached IS NOT NULL")
-                        if reached.fetchone()[0]:
-                            break
-                except sqlite3.OperationalError:
-                    continue
-        finally:
-            process.send_signal(signal.SIGKILL)
-            process.wait()
-
-
-@pytest.mark.parametrize("cut", ["kill", "itemcount"])
-def test_a_cut_window_resumes_where_it_stopped(
-    tmp_path: Path, cut: str, uninterrupted: tuple[set[str], int]
-) -> None:
-    whole, whole_pages = uninterrupted
-    data = tmp_path / "cut"
-    data.mkdir()
-    with SiteSimulator(articles=1500, seed=44) as sim:
-        args, clock = _window(sim), clock_after(sim)
-        if cut == "kill":
-            _kill_when_reached(data, sim, clock, args)
-        else:
-            code, log = crawl(data, sim, clock, args=args, settings={"CLOSESPIDER_ITEMCOUNT": "400"})
-            assert code is not None and "closespider_itemcount" in log, log[-3000:]
-        cut_stored = _stored(data)
-        assert 0 < len(cut_stored) < len(whole)
-        assert any(reached for _, reached, _, _ in _history(data))
-        code, log = crawl(data, sim, clock, args=args)
-        assert code == 0, log[-3000:]
-        assert "resuming the window below" in log
-        assert _stored(data) == whole == _truth(sim, args["since"], args["until"])
-        lines = [str(line["url"]) for line in read_jsonl(data / "articles.jsonl")]
-        assert len(lines) == len(set(lines))
-        pages = _listing_pages(sim)
-        print(f"{cut}: cut+resume read {pages} listing pages, one uninterrupted run {whole_pages}")
-        assert pages <= 1.3 * whole_pages, (pages, whole_pages)
-        assert all(done for _, _, done, _ in _history(data))
-
-
 def test_continuous_history_over_several_runs_ends_with_the_whole_site(tmp_path: Path) -> None:
     with SiteSimulator(articles=900, seed=45) as sim:
         history = sim.articles()[-1]["published"][:10]  # the day of the site's first article
@@ -218,12 +131,39 @@ def test_continuous_history_over_several_runs_ends_with_the_whole_site(tmp_path:
         assert f"history az: complete, toward {history}" in runs.stdout
 
 
+def test_a_budget_in_minutes_and_the_history_in_the_progress_lines(tmp_path: Path) -> None:
+    with SiteSimulator(articles=300, seed=47) as sim:
+        history = sim.articles()[-1]["published"][:10]
+        clock = clock_after(sim)
+        # Minutes count from the run's start: this budget is spent before the ordinary walk ends.
+        code, log = crawl(tmp_path, sim, clock, args={"history": history, "history_budget": "0.0001m"})
+        assert code == 0, log[-3000:]
+        assert "the budget of 0.0001 minutes is spent before its walk" in log, log[-3000:]
+        assert "newscrawl/history/pages" not in log and "history at" not in log
+        assert not any(done for _, _, done, _ in _history(tmp_path))
+        # Ten hours: the whole history in this run, its position and pace in the progress line.
+        code, log = crawl(tmp_path, sim, clock, args={"history": history, "history_budget": "600m"})
+        assert code == 0, log[-3000:]
+        finished = next(line for line in log.splitlines() if "Finished (finished)" in line)
+        for lang in ("az", "en", "ru"):
+            assert f"{lang}: " in finished and "articles/day, ETA" in finished, finished
+        assert finished.count("history at") == 3, finished
+        parts = _history(tmp_path)
+        assert len(parts) == 3 and all(done for _, _, done, _ in parts), parts
+        truth = {a["url"] for a in sim.articles() if a["published"][:10] >= history}
+        assert _stored(tmp_path) == truth
+
+
+BAD_BUDGET = "history_budget must be listing pages or minutes of the run"
+
+
 def test_history_errors_exit_2(tmp_path: Path) -> None:
     with SiteSimulator(articles=100, seed=46) as sim:
         clock = clock_after(sim)
         for args, message in (
             ({"history": "2026-01-01", "until": "2026-01-10", "since": "2026-01-05"}, "cannot be combined"),
-            ({"history": "2026-01-01", "history_budget": "0"}, "history_budget must be a whole number"),
+            ({"history": "2026-01-01", "history_budget": "0"}, BAD_BUDGET),
+            ({"history": "2026-01-01", "history_budget": "2.5p"}, BAD_BUDGET),
             ({"history": "2099-01-01"}, "is after the crawl's now"),
         ):
             code, log = crawl(tmp_path, sim, clock, args=args)

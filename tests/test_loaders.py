@@ -28,10 +28,23 @@ def test_article_body_lead_and_attribution() -> None:
     assert article.source_agency_text == "Yonhap"
 
 
-def test_report_as_source_is_an_empty_string_not_missing() -> None:
+def test_report_as_source_is_null_and_ends_the_search() -> None:
     loader = ArticleLoader()
     loader.add_value("source_agency_text", ["No attribution here.", "The ministry said, Report informs."])
-    assert loader.load_item().source_agency_text == ""
+    assert loader.load_item().source_agency_text is None
+    # "Report informs" in the body is the answer: a later layer's credit is not taken instead.
+    loader = ArticleLoader()
+    loader.add_value("source_agency_text", ["The ministry said, Report informs.", "Report informs via TASS."])
+    loader.add_value("source_agency_text", ["Report informs via Yonhap."])
+    assert loader.load_item().source_agency_text is None
+
+
+def test_lists_are_empty_not_null() -> None:
+    article = ArticleLoader().load_item()
+    assert (article.tags, article.images, article.translations) == ([], [], {})
+    loader = ArticleLoader()
+    loader.add_value("tags", [" , ", "#"])
+    assert loader.load_item().tags == []
 
 
 def test_urls_are_canonical_and_relative_to_the_page() -> None:

@@ -20,6 +20,7 @@ MONITORS = (
     "Listings/Listing pages give cards",
     "HTTP errors/4xx/5xx responses stay below their share",
     "New articles/New articles arrive within the window",
+    "Item schemas/Items fit their schemas",
 )
 JSON_LD = re.compile(r'<script type="application/ld\+json">.*?</script>', re.DOTALL)
 
@@ -121,5 +122,5 @@ def test_thresholds_hold_on_the_snapshot_articles(language: str) -> None:
     articles = [a for a in articles if isinstance(a, dict) and a["language"] == language]
     assert articles and SITE[language]
     for field, threshold in settings.NEWSCRAWL_MONITOR_FIELD_COVERAGE.items():
-        coverage = sum(a[field] is not None for a in articles) / len(articles)
+        coverage = sum(a[field] not in (None, [], {}) for a in articles) / len(articles)
         assert coverage >= threshold, (language, field, coverage)

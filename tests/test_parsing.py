@@ -228,13 +228,13 @@ def test_article_page_agrees_with_its_story(snapshot: str, story: dict[str, Any]
     assert article.title == plain(title)
     assert article.body is not None
     assert article.body.split("\n\n") == [plain(p) for p in story["paragraphs"]]
-    assert article.tags == (story["tags"] or None)
+    assert article.tags == story["tags"]
     assert article.published_at == isoformat(published)
     assert article.category_slug == story["category"]
     image = story.get("image")
     assert article.image_url == (f"https://static.report.az/photo/{image}_850.jpg" if image else None)
     by_key = {s["key"]: s for s in stories()}
-    for language, url_there in (article.translations or {}).items():
+    for language, url_there in article.translations.items():
         assert url_there == story_url(by_key[story["translations"][language]])
 
 

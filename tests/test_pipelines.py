@@ -16,8 +16,8 @@ from scrapy.utils.test import get_crawler
 
 from newscrawl.items import Article, FeedEntry
 from newscrawl.ledger import Ledger
-from newscrawl.pipelines import DedupePipeline, StorePipeline, ValidatePipeline
-from newscrawl.store import Store, StoreError
+from newscrawl.pipelines import DedupePipeline, SchemaValidationPipeline, StorePipeline, ValidatePipeline
+from newscrawl.store import Card, Store, StoreError
 
 EN = "https://report.az/en/finance/oil-prices-rise"
 MOVED = "https://report.az/en/finance/oil-prices-rise1"
@@ -44,6 +44,7 @@ def card(url: str = EN, listing: str = "feed", **fields: Any) -> FeedEntry:
         title="Oil prices rise",
         published_at="2026-01-29T15:08:00+04:00",
         listing=listing,
+        listing_url="https://report.az/en/latest-news",
         position=0,
         seen_at="2026-01-29T17:00:00+00:00",
     )
@@ -56,17 +57,23 @@ class Run:
     def __init__(self, path: Path, **settings: Any) -> None:
         if not is_reactor_installed():
             install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+        from newscrawl import settings as project
+
         self.crawler = get_crawler(
             settings_dict={
                 "NEWSCRAWL_SQLITE": str(path),
                 "NEWSCRAWL_SQLITE_BATCH": 100,
                 "EXTENSIONS": {Ledger: 0},
+                "SPIDERMON_ENABLED": True,
+                "SPIDERMON_VALIDATION_SCHEMAS": project.SPIDERMON_VALIDATION_SCHEMAS,
+                "SPIDERMON_VALIDATION_DROP_ITEMS_WITH_ERRORS": True,
                 **settings,
             }
         )
         self.spider = self.crawler._create_spider("test")
         self.pipelines = [
             ValidatePipeline.from_crawler(self.crawler),
+            SchemaValidationPipeline.from_crawler(self.crawler),
             DedupePipeline.from_crawler(self.crawler),
             StorePipeline.from_crawler(self.crawler),
         ]
@@ -109,7 +116,7 @@ def db(tmp_path: Path) -> Path:
 
 def test_one_store_per_crawler_opened_at_start(db: Path) -> None:
     run = Run(db)
-    assert run.pipelines[1].ledger is run.pipelines[2].ledger is run.ledger  # type: ignore[attr-defined]
+    assert run.pipelines[2].ledger is run.pipelines[3].ledger is run.ledger  # type: ignore[attr-defined]
     assert db.is_file()
     run.close()
 
@@ -168,6 +175,83 @@ def test_validate_drops_missing_fields_with_stats_and_one_warning(
     ]
     assert run.store.counts()["articles"] == 0
     run.close()
+
+
+@pytest.mark.parametrize(
+    ("item", "reason"),
+    [
+        (article(source_agency=""), "invalid_source_agency"),  # an absent scalar spelled ""
+        (article(author=""), "invalid_author"),
+        (article(tags=None), "invalid_tags"),  # a null list
+        (article(translations=None), "invalid_translations"),
+        (article(word_count="12"), "invalid_word_count"),  # a wrong type
+        (article(has_video="yes"), "invalid_has_video"),
+        (article(published_at="29 January 2026"), "invalid_published_at"),
+        (article(translations={"de": "https://report.az/x"}), "invalid_translations"),
+        (card(media=None), "invalid_media"),
+        (card(position="0"), "invalid_position"),
+        (card(image_url=""), "invalid_image_url"),
+    ],
+)
+def test_schema_drops_each_malformed_shape_with_its_counter(db: Path, item: Any, reason: str) -> None:
+    run = Run(db)
+    assert run.feed(
+        article("https://report.az/en/finance/fine"), card("https://report.az/en/finance/fine")
+    ) == [
+        None,
+        None,
+    ]
+    assert run.feed(item) == [reason]
+    assert run.stats("newscrawl/dropped/") == {f"newscrawl/dropped/{reason}": 1}
+    validation = run.stats("spidermon/validation/items")
+    assert validation == {
+        "spidermon/validation/items": 3,
+        "spidermon/validation/items/errors": 1,
+        "spidermon/validation/items/dropped": 1,
+    }
+    run.close()
+
+
+def test_an_article_that_fails_its_schema_is_owed_with_the_reason(
+    db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    run = Run(db)
+    bad = article(tags=None)
+    run.ledger.requested(EN, Card(None, None), EN)
+    run.ledger.fetched(EN, EN)
+    with caplog.at_level(logging.DEBUG, logger="newscrawl.pipelines"):
+        try:
+            for pipeline in run.pipelines:
+                pipeline.process_item(bad)
+        except DropItem as drop:
+            run.ledger.item_dropped(bad, None, drop, run.spider)
+        else:
+            pytest.fail("an article with null tags passed")
+    run.ledger.commit()
+    assert [(f.url, f.reason) for f in run.store.failures()] == [(EN, "dropped_invalid_tags")]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        f"Dropping items that do not fit their schema (invalid_tags), for example {EN}: tags: Invalid array",
+        f"Article failed (dropped_invalid_tags), owed to the next run: {EN}",
+    ]
+    run.close()
+
+
+def test_a_corrected_card_reaches_the_json_lines_once(db: Path) -> None:
+    first = Run(db)
+    assert first.feed(card()) == [None]
+    first.close()
+    second = Run(db)
+    assert second.feed(card(position=4)) == ["feed_entry_seen"]  # the same card, moved down the listing
+    second.close()
+    third = Run(db)
+    corrected = card(title="Oil prices rise sharply", seen_at="2026-01-30T09:00:00+00:00")
+    assert third.feed(corrected) == [None]  # passed on: the feed exporter writes its line
+    assert third.stats("newscrawl/stored/") == {"newscrawl/stored/feed_entries/changed": 1}
+    third.close()
+    fourth = Run(db)
+    assert fourth.feed(replace(corrected, position=2)) == ["feed_entry_seen"]  # once per change
+    fourth.close()
 
 
 def test_dict_items_pass_like_dataclasses(db: Path) -> None:

@@ -27,6 +27,7 @@ from scrapy.utils.test import get_crawler
 
 from newscrawl.arguments import Arguments
 from newscrawl.exceptions import ArgumentError
+from newscrawl.schemas import ARTICLE, FEED_ENTRY, validator
 from newscrawl.site import LANGUAGES, SITE
 from newscrawl.spiders.report_feed import ReportFeedSpider
 from newscrawl.store import Store
@@ -54,6 +55,23 @@ def test_every_card_is_a_feed_entry(full_run: Path) -> None:
     assert len(keys) == len(set(keys))
 
 
+def assert_items_fit_their_schemas(data: Path, stats: dict[str, object]) -> None:
+    """Every line of the JSON Lines fits its schema, and the run validated its items and found none bad."""
+    for name, schema in (("articles.jsonl", ARTICLE), ("feed_entries.jsonl", FEED_ENTRY)):
+        lines = read_jsonl(data / name)
+        assert lines
+        for line in lines:
+            assert [error.message for error in validator(schema).iter_errors(line)] == [], line["url"]
+    assert stats["spidermon/validation/items"] >= stats["item_scraped_count"]  # type: ignore[operator]
+    assert "spidermon/validation/items/errors" not in stats
+    assert not [key for key in stats if key.startswith("newscrawl/dropped/invalid_")]
+
+
+@pytest.mark.slow
+def test_every_item_of_the_snapshot_fits_its_schema(full_run: Path) -> None:
+    assert_items_fit_their_schemas(full_run, last_run(full_run).stats)
+
+
 @pytest.mark.slow
 def test_missing_pages_survived_and_counted(full_run: Path) -> None:
     missing = set(manifest(SNAPSHOT)["missing"])
@@ -71,6 +89,7 @@ def test_missing_pages_survived_and_counted(full_run: Path) -> None:
 def test_incremental_runs_fetch_only_new_and_changed(tmp_path: Path, snapshot_crawl: Crawled) -> None:
     snapshot_crawl.copy_to(tmp_path)  # the first run: the whole snapshot
     articles_before = len(read_jsonl(tmp_path / "articles.jsonl"))
+    entries_before = len(read_jsonl(tmp_path / "feed_entries.jsonl"))
 
     second = crawl(tmp_path, SNAPSHOT_NEXT)
     assert second.returncode == 0, second.stderr[-3000:]
@@ -80,12 +99,27 @@ def test_incremental_runs_fetch_only_new_and_changed(tmp_path: Path, snapshot_cr
     assert stats["newscrawl/articles/skipped_known"] > 0
     new_lines = read_jsonl(tmp_path / "articles.jsonl")[articles_before:]
     assert {item["url"] for item in new_lines} == expected
+    assert_items_fit_their_schemas(tmp_path, stats)
+    # A corrected headline reaches feed_entries.jsonl with its new text, on the listings it was on before.
+    changed = {
+        item["url"]: item["title"] for item in new_lines if item["url"] in manifest(SNAPSHOT_NEXT)["changed"]
+    }
+    first_entries = read_jsonl(tmp_path / "feed_entries.jsonl")[:entries_before]
+    corrected = [
+        e for e in read_jsonl(tmp_path / "feed_entries.jsonl")[entries_before:] if e["url"] in changed
+    ]
+    assert corrected and all(e["title"] == changed[e["url"]] for e in corrected)
+    assert {(e["url"], e["listing"]) for e in corrected} & {(e["url"], e["listing"]) for e in first_entries}
+    assert stats["newscrawl/stored/feed_entries/changed"] >= 1
+    entries_after = len(read_jsonl(tmp_path / "feed_entries.jsonl"))
 
     third = crawl(tmp_path, SNAPSHOT_NEXT)
     assert third.returncode == 0, third.stderr[-3000:]
     stats = last_run(tmp_path).stats
     assert stats.get("newscrawl/articles/requested", 0) == 0
     assert stats["newscrawl/feed_entries"] > 0
+    # Once per change: the same corrected cards again write no line.
+    assert len(read_jsonl(tmp_path / "feed_entries.jsonl")) == entries_after
 
 
 @pytest.mark.slow

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import bisect
 import http.client
 import json
 import math
+import random
 import socket
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from itemadapter import ItemAdapter
 from parsel import Selector
+from scrapy.http import HtmlResponse
 
+from newscrawl.dates import BAKU
+from newscrawl.parsing import next_batch_url, parse_cards
 from newscrawl.replay import iter_snapshot
+from newscrawl.site import BASE_URL, LANGUAGES, SITE, canonical_url, language_of
 from sitesim import SimulatorError, SiteSimulator
 from sitesim.faults import FAULT_KINDS, Fault, FaultPlan
 
@@ -296,3 +303,42 @@ def test_a_hang_is_cut_when_the_client_leaves() -> None:
             with pytest.raises(TimeoutError):
                 raw.recv(1)
         assert sim.state()["counts"]["faults/hang"] == 1
+
+
+@pytest.mark.sitesim
+@pytest.mark.slow
+def test_the_batch_cursor_holds_for_any_moment_of_a_year_of_100000_articles() -> None:
+    """Any moment of the simulated year as a cursor (the history walks enter the feed there): the batch
+    holds the newest cards of that edition's feed strictly older than it, newest first; below the first
+    article the batch is empty."""
+    rng = random.Random(19)
+    with SiteSimulator(articles=100_000, seed=3) as sim:
+        articles = sim.articles()
+        first = datetime.fromisoformat(articles[-1]["published"])
+        last = datetime.fromisoformat(articles[0]["published"])
+        for lang in LANGUAGES:
+            feed = sorted(
+                (a["published"], canonical_url(a["url"])) for a in articles if language_of(a["url"]) == lang
+            )
+            data_url = f"{BASE_URL}{SITE[lang].prefix}/infinity/index"
+            moments = [first + (last - first) * rng.random() for _ in range(12)]
+            moments += [datetime.fromisoformat(feed[len(feed) // 2][0]), first, last + timedelta(days=1)]
+            for moment in moments:
+                cursor = moment.strftime("%Y-%m-%d %H:%M:%S")
+                url = next_batch_url(data_url, cursor)
+                status, body = sim.get(_path(url))
+                assert status == 200, (lang, cursor)
+                cards = parse_cards(HtmlResponse(url, body=body, encoding="utf-8"), listing="feed")
+                older = feed[: bisect.bisect_left(feed, (moment.strftime("%Y-%m-%dT%H:%M:%S"),))]
+                expected = older[::-1][: len(cards)]
+                assert len(cards) == min(len(older), 20), (lang, cursor, len(cards), len(older))
+                got = [
+                    (_baku(c.published_at), canonical_url(c.url))
+                    for c in cards
+                    if c.published_at is not None and c.url
+                ]
+                assert got == expected, (lang, cursor)
+
+
+def _baku(moment: str) -> str:
+    return datetime.fromisoformat(moment).astimezone(BAKU).strftime("%Y-%m-%dT%H:%M:%S")

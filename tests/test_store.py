@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 from contextlib import closing
 from dataclasses import replace
@@ -10,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from newscrawl.items import Article, FeedEntry
-from newscrawl.store import SCHEMA_VERSION, Card, Store, StoreError, Walk, content_hash
+from newscrawl.store import CONTENT_FIELDS, SCHEMA_VERSION, Card, Store, StoreError, Walk, content_hash
+from newscrawl.store.db import MIGRATIONS
 
 EN = "https://report.az/en/finance/oil-prices-rise"
 AZ = "https://report.az/maliyye-xeberleri/neft-qiymetleri-artib"
@@ -32,7 +35,6 @@ def article(url: str = EN, **fields: object) -> Article:
         tags=["Oil", "Brent"],
         images=["https://static.report.az/photo/a_850.jpg"],
         has_video=False,
-        source_agency="",
         fetched_at="2026-01-29T17:00:00+00:00",
     )
     return replace(base, **fields)  # type: ignore[arg-type]
@@ -246,8 +248,11 @@ def test_feed_entry_first_and_last_seen(store: Store) -> None:
     assert store.upsert_feed_entry(card()) == "new"
     assert store.upsert_feed_entry(card(listing="category:finance")) == "new"
     assert store.upsert_feed_entry(card(listing="home")) == "new"
+    moved = card(seen_at="2026-01-29T17:30:00+00:00", position=7, image_url="https://static.report.az/t.jpg")
+    assert store.upsert_feed_entry(moved) == "seen"  # same text, another place on the listing
     later = card(seen_at="2026-01-29T18:00:00+00:00", title="Oil prices rise sharply", position=3)
-    assert store.upsert_feed_entry(later) == "seen"
+    assert store.upsert_feed_entry(later) == "changed"  # a corrected headline
+    assert store.upsert_feed_entry(later) == "seen"  # once per change
     assert row(
         store,
         "SELECT first_seen, last_seen, title, position, media FROM feed_entries "
@@ -418,3 +423,59 @@ def test_close_twice_is_harmless(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "s.sqlite3")
     store.close()
     store.close()
+
+
+def legacy_hash(item: Article) -> str:
+    """The content hash as stores before item schema 2.0 computed it, over that schema's spelling."""
+    content = {name: getattr(item, name) for name in CONTENT_FIELDS}
+    encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def test_migration_0006_nulls_empty_agencies_and_keeps_hashes(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    # A store at migration 0005 holding an article as schema 1 spelled it: "" agency, null tags and
+    # translations; a null images column (a body read from JSON-LD).
+    old = article(tags=None, translations=None, images=[], has_video=None, body="B", word_count=1)
+    with closing(sqlite3.connect(path)) as connection:
+        for script in MIGRATIONS[:5]:
+            connection.executescript(script)
+        connection.execute("PRAGMA user_version = 5")
+        connection.execute("INSERT INTO stories DEFAULT VALUES")
+        connection.execute(
+            "INSERT INTO articles (url, story_id, language, title, body, published_at, images, "
+            "source_agency, content_hash, first_seen, last_seen, changed_at) "
+            "VALUES (?, 1, 'en', ?, ?, ?, NULL, '', ?, ?, ?, ?)",
+            (
+                EN,
+                old.title,
+                old.body,
+                old.published_at,
+                legacy_hash(replace(old, source_agency="")),
+                "t",
+                "t",
+                "t",
+            ),
+        )
+        connection.commit()
+    store = Store.open(path)
+    try:
+        assert row(store, "SELECT source_agency, images, source_agency_text FROM articles") == (
+            None,
+            "[]",
+            None,
+        )
+        # The same page parsed in the schema 2 spelling is unchanged: no new version on upgrade.
+        new = replace(old, tags=[], translations={}, source_agency_text="Yonhap News Agency")
+        assert store.upsert_article(new) == "unchanged"
+        assert row(store, "SELECT version, source_agency_text FROM articles") == (1, "Yonhap News Agency")
+    finally:
+        store.close()
+
+
+def test_source_agency_text_is_stored(store: Store) -> None:
+    store.upsert_article(article(source_agency="Yonhap", source_agency_text="Yonhap News Agency"))
+    assert row(store, "SELECT source_agency, source_agency_text FROM articles") == (
+        "Yonhap",
+        "Yonhap News Agency",
+    )

@@ -28,7 +28,7 @@ from newscrawl.export.source import (
     read_snapshot,
 )
 from newscrawl.export.tables import TABLES
-from newscrawl.export.writers import FORMATS
+from newscrawl.export.writers import FORMATS, check_parquet
 
 __all__ = ["FORMATS", "ExportError", "ExportResult", "Selection", "export_dataset", "parse_selection"]
 
@@ -39,6 +39,7 @@ COLLECTION_SETTINGS = (
     "DOWNLOAD_DELAY",
     "AUTOTHROTTLE_ENABLED",
     "USER_AGENT",
+    "NEWSCRAWL_PROJECT_URL",  # the only link to the project the card and the Data Package make
 )
 
 
@@ -113,6 +114,10 @@ def export_dataset(
         ) from None
     finally:
         connection.close()
+    if fmt == "parquet":
+        _check_parquet(
+            dataset, [name for change in changes.values() for name in change.written + change.rewritten]
+        )
     try:
         _describe(dataset, snapshot, str(store), {**_default_settings(), **(settings or {})})
     except OSError as exc:
@@ -121,6 +126,17 @@ def export_dataset(
         ) from None
     rows = {table.name: len(snapshot.tables[table.name].entries) for table in TABLES}
     return ExportResult(root=dataset.root, rows=rows, changes=changes)
+
+
+def _check_parquet(dataset: Dataset, written: list[str]) -> None:
+    """The Parquet parts this export wrote, read back with pyarrow against their table's schema
+    (Frictionless reads Parquet through pandas, which has no list or struct columns to check)."""
+    tables = {table.name: table for table in TABLES}
+    for relative in written:
+        rows = len(dataset.files()[relative])
+        problem = check_parquet(tables[relative.split("/", 1)[0]], dataset.root / relative, rows)
+        if problem is not None:
+            raise ExportError(f"{relative}: {problem}; delete {dataset.root} and export again")
 
 
 def _describe(dataset: Dataset, snapshot: Snapshot, source: str, settings: Mapping[str, Any]) -> None:
@@ -137,7 +153,13 @@ def _describe(dataset: Dataset, snapshot: Snapshot, source: str, settings: Mappi
     (root / "schemas").mkdir(exist_ok=True)
     for relative, data in package.schema_files().items():
         atomic_write(root / relative, data)
-    descriptor = package.package(dataset, title=title, description=description, created=state["exported_at"])
+    descriptor = package.package(
+        dataset,
+        title=title,
+        description=description,
+        created=state["exported_at"],
+        homepage=settings.get("NEWSCRAWL_PROJECT_URL") or None,
+    )
     atomic_write(root / "datapackage.json", json.dumps(descriptor, ensure_ascii=False, indent=1).encode())
     text = card.render(snapshot, state=state, source=source, settings=settings)
     atomic_write(root / "README.md", text.encode("utf-8"))

@@ -13,8 +13,19 @@ from typing import Any
 
 from newscrawl.export.source import Row, Snapshot, StoredArticles
 from newscrawl.export.tables import ARTICLES, FEED_ENTRIES, NULL_PARTITION, TABLES, Table
+from newscrawl.schemas import SCHEMA_VERSION
 
 GONE_LISTED = 20
+# How each format types the columns.
+TYPES_NOTE = {
+    "parquet": "Times are timestamps with time zone (UTC instants; the `date` folder is the publication "
+    "day in Baku time), `tags`, `images` and `media` are `list<string>`, `translations` a "
+    "`struct<az, en, ru>` of strings, integers and booleans native.",
+    "jsonl": "`tags`, `images` and `media` are JSON arrays, `translations` an object; times are ISO 8601 "
+    "text with their offset.",
+    "csv": "`tags`, `images`, `media` and `translations` are JSON text in their field (CSV has no lists); "
+    "times are ISO 8601 text with their offset.",
+}
 
 
 def _filled(value: Any) -> bool:
@@ -127,10 +138,15 @@ def render(
     out: list[str] = []
     add = out.append
     add("# report.az news: articles, headline cards and stories in Azerbaijani, English and Russian\n")
+    project = settings.get("NEWSCRAWL_PROJECT_URL")
+    crawler = f"[newscrawl]({project})" if project else "newscrawl"
     add(
         "Articles of the news agency [Report](https://report.az) (report.az) in its three editions, crawled "
-        "by [newscrawl](https://github.com/newscrawl/newscrawl) and exported from its SQLite store "
-        f"(`{source}`) by `scrapy export`.\n"
+        f"by {crawler} and exported from its SQLite store (`{source}`) by `scrapy export`.\n"
+    )
+    add(
+        f"- Item schema: version {SCHEMA_VERSION} (JSON Schema `newscrawl/schemas/article.json` and "
+        "`feed_entry.json` of newscrawl; `version` in `datapackage.json`)"
     )
     add(f"- Exported at: {state['exported_at']} (UTC)")
     add(f"- Publication days: {first or '-'} to {last or '-'} (Baku time)")
@@ -255,12 +271,9 @@ def render(
     add("```\n")
     add(
         "`language` and `date` are folder names (Hive partitioning), not columns inside the files. "
-        + (
-            "`tags`, `images`, `translations` and `media` are JSON text. "
-            if fmt != "jsonl"
-            else "`tags`, `images` and `media` are arrays, `translations` an object. "
-        )
-        + "Times are ISO 8601 text with their offset."
+        + TYPES_NOTE[fmt]
+        + " Absent values follow the item schemas: a missing scalar is null, never an empty string; "
+        "`tags`, `images` and `media` without any are empty lists, `translations` without any is empty."
         + (" In CSV every text field is quoted; an empty unquoted field is null." if fmt == "csv" else "")
         + "\n"
     )

@@ -29,6 +29,7 @@ from typing import Any
 from newscrawl.export.source import Entry, ExportError, TableRows
 from newscrawl.export.tables import NULL_PARTITION, PARTITION_KEYS, TABLES, Table
 from newscrawl.export.writers import extension, write_part
+from newscrawl.schemas import SCHEMA_VERSION
 
 STATE_FILE = "_export_state.json"
 STATE_VERSION = 1
@@ -164,6 +165,12 @@ class Dataset:
         """An incremental export must use the options of the export it continues."""
         if not self.state:
             return
+        schema = self.state.get("schema", "1")
+        if schema != SCHEMA_VERSION:
+            raise ExportError(
+                f"{self.root} follows item schema {schema}, this newscrawl writes {SCHEMA_VERSION} "
+                "(docs/schema-changelog.md); run without --incremental to rewrite it"
+            )
         before = (self.state.get("format"), bool(self.state.get("gzip")), self.state.get("selection"))
         if before != (fmt, gzipped, selection):
             raise ExportError(
@@ -261,6 +268,7 @@ class Dataset:
         history[-1]["tables"] = {name: change.summary() for name, change in changes.items()}
         state = {
             "version": STATE_VERSION,
+            "schema": SCHEMA_VERSION,
             "format": fmt,
             "gzip": gzipped,
             "selection": selection,

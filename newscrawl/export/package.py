@@ -14,6 +14,7 @@ from typing import Any
 from newscrawl.export.dataset import Dataset
 from newscrawl.export.tables import NULL_PARTITION, PARTITION_KEYS, TABLES, Table
 from newscrawl.export.writers import MEDIA_TYPES
+from newscrawl.schemas import SCHEMA_VERSION
 
 PACKAGE_NAME = "newscrawl-report-az"
 
@@ -23,8 +24,9 @@ def table_schema(table: Table) -> dict[str, Any]:
     fields = []
     for column in table.columns:
         field: dict[str, Any] = {"name": column.name, "type": column.type, "description": column.description}
-        if column.name in table.key:
-            field["constraints"] = {"required": True}
+        rules = {**column.constraints, **({"required": True} if column.name in table.key else {})}
+        if rules:
+            field["constraints"] = rules
         fields.append(field)
     schema: dict[str, Any] = {"fields": fields, "primaryKey": list(table.key)}
     if table.partitioned:
@@ -48,7 +50,11 @@ def resource_name(relative: str) -> str:
     return "-".join([*values, parts[-1].split(".", 1)[0]]).lower()
 
 
-def package(dataset: Dataset, *, title: str, description: str, created: str) -> dict[str, Any]:
+def package(
+    dataset: Dataset, *, title: str, description: str, created: str, homepage: str | None = None
+) -> dict[str, Any]:
+    """The descriptor. Its ``version`` is the item schema version (``newscrawl/schemas/``) the files follow:
+    it changes when a field does, as Frictionless asks of a package version."""
     fmt = dataset.state["format"]
     gzipped = bool(dataset.state.get("gzip"))
     resources = []
@@ -77,12 +83,17 @@ def package(dataset: Dataset, *, title: str, description: str, created: str) -> 
         }
         for table in TABLES
     }
-    return {
+    descriptor: dict[str, Any] = {
         "name": PACKAGE_NAME,
         "title": title,
         "description": description,
+        "version": SCHEMA_VERSION,
         "created": created,
-        "homepage": "https://github.com/newscrawl/newscrawl",
+    }
+    if homepage:
+        descriptor["homepage"] = homepage
+    return {
+        **descriptor,
         "sources": [{"title": "Report.az news agency", "path": "https://report.az/"}],
         "keywords": ["news", "Azerbaijan", "multilingual", "az", "en", "ru"],
         "tables": tables,

@@ -176,8 +176,8 @@ def _grouped(rows: Iterable[Sequence[Any]]) -> dict[str, list[Any]]:
 
 _ARTICLE_SQL = (
     "SELECT url, story_id, site_id, language, title, lead, body, word_count, published_at, modified_at, "
-    "category, category_slug, author, image_url, images, has_video, source_agency, content_hash, "
-    "version, first_seen, last_seen, changed_at, fetched_at FROM articles"
+    "category, category_slug, author, image_url, images, has_video, source_agency, source_agency_text, "
+    "content_hash, version, first_seen, last_seen, changed_at, fetched_at FROM articles"
 )
 # What an article row of the export holds besides its content, which content_hash stands for: the store
 # computes that hash over exactly the content columns the export writes (newscrawl.store.CONTENT_FIELDS),
@@ -187,6 +187,21 @@ _ARTICLE_INDEX_SQL = (
     "first_seen, last_seen, changed_at, fetched_at FROM articles"
 )
 _CHUNK = 500  # URLs per IN (...) query, well under SQLite's limit on bound parameters
+
+
+def _added_columns(connection: sqlite3.Connection) -> dict[str, str]:
+    """Article columns of later migrations that this store lacks (it was not crawled since), as NULL.
+
+    The export opens the store read-only and does not migrate it.
+    """
+    have = {str(row[1]) for row in connection.execute("PRAGMA table_info(articles)")}
+    return {name: f"NULL AS {name}" for name in ("source_agency_text",) if name not in have}
+
+
+def _with_columns(sql: str, added: dict[str, str]) -> str:
+    for name, replacement in added.items():
+        sql = sql.replace(f" {name},", f" {replacement},")
+    return sql
 
 
 def _digest(partition: Any, values: Any) -> str:
@@ -262,14 +277,15 @@ class StoredArticles(TableRows):
                     chunk,
                 )
             )
-            for r in self.connection.execute(f"{_ARTICLE_SQL} WHERE url IN ({marks})", chunk):
+            sql = _with_columns(_ARTICLE_SQL, _added_columns(self.connection))
+            for r in self.connection.execute(f"{sql} WHERE url IN ({marks})", chunk):
                 found[r[0]] = _article_row(r, tags, translations)
         return [found[key] for key in keys]
 
 
 def _article_row(r: Sequence[Any], tags: dict[str, list[Any]], translations: dict[str, list[Any]]) -> Row:
     (url, story_id, site_id, language, title, lead, body, word_count, published_at, modified_at) = r[:10]
-    (category, slug, author, image_url, images, has_video, agency, digest, version) = r[10:19]
+    (category, slug, author, image_url, images, has_video, agency, agency_text, digest, version) = r[10:20]
     values = (
         url,
         story_id,
@@ -285,13 +301,14 @@ def _article_row(r: Sequence[Any], tags: dict[str, list[Any]], translations: dic
         [t[0] for t in tags.get(url, ())],
         author,
         image_url,
-        _json_or(images, None),
+        _json_or(images, []),
         None if has_video is None else bool(has_video),
-        agency,
+        agency or None,  # "" in stores not yet migrated to 0006
+        agency_text,
         {t[0]: t[1] for t in translations.get(url, ())},
         digest,
         version,
-        *r[19:23],
+        *r[20:24],
     )
     return Row(url, (language, _day_of(published_at)), values)
 
@@ -304,6 +321,7 @@ def article_coverage(connection: sqlite3.Connection, selection: Selection) -> li
         "tags": "EXISTS (SELECT 1 FROM tags WHERE article_url = url)",
         "translations": "EXISTS (SELECT 1 FROM translations t WHERE t.article_url = articles.url)",
         "images": "images IS NOT NULL AND images NOT IN ('', '[]')",
+        **{name: "0" for name in _added_columns(connection)},
     }
     counts = ", ".join(
         f"count(CASE WHEN {special.get(name, f'{name} IS NOT NULL AND {name} != ' + repr(''))} THEN 1 END)"
@@ -331,7 +349,7 @@ def read_feed_entries(connection: sqlite3.Connection, selection: Selection) -> l
     rows = []
     for r in connection.execute(query, params):
         url, listing, language, title, published_at, category, image_url, media = r[:8]
-        values = (url, listing, title, published_at, category, image_url, _json_or(media, None), *r[8:12])
+        values = (url, listing, title, published_at, category, image_url, _json_or(media, []), *r[8:12])
         rows.append(Row(f"{url} {listing}", (language, _day_of(published_at)), values))
     return rows
 

@@ -1,14 +1,24 @@
 """The three exported tables as data: their columns, types, descriptions, keys and partitioning.
 
 Everything that describes a table lives here once; the writers, the Data Package and the dataset card
-read it. Times stay the ISO 8601 text the store holds (publication times in Baku time ``+04:00``, crawler
-times in UTC), so they round-trip exactly; multi-valued fields are JSON in Parquet and CSV and native
-arrays and objects in JSON Lines.
+read it. A column that holds an item field takes its type, description and constraints from the item's
+JSON Schema (``newscrawl/schemas/``, through ``newscrawl.schemas.derived``); only the columns the store
+adds (story, versions, first and last seen) are described here. In Parquet, times are UTC instants
+(``timestamp[us, tz=UTC]``), lists ``list<string>``, ``translations`` a ``struct<az, en, ru>``; in JSON Lines
+times are the ISO 8601 text the store holds (publication times in Baku time ``+04:00``), lists and objects
+native JSON; in CSV lists and objects are JSON text.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from newscrawl.schemas import ARTICLE, FEED_ENTRY
+from newscrawl.schemas import field as schema_field
+from newscrawl.schemas.derived import arrow_type, constraints, frictionless_type
 
 # Frictionless Table Schema field types used here.
 STRING, INTEGER, BOOLEAN, DATETIME, ARRAY, OBJECT = (
@@ -19,6 +29,12 @@ STRING, INTEGER, BOOLEAN, DATETIME, ARRAY, OBJECT = (
     "array",
     "object",
 )
+_ARROW = {
+    STRING: pa.string(),
+    INTEGER: pa.int64(),
+    BOOLEAN: pa.bool_(),
+    DATETIME: pa.timestamp("us", tz="UTC"),
+}
 
 # Hive partition keys of the partitioned tables: folder names, not columns inside the files.
 PARTITION_KEYS: tuple[str, ...] = ("language", "date")
@@ -29,8 +45,31 @@ NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 @dataclass(frozen=True, slots=True)
 class Column:
     name: str
-    type: str
+    type: str  # Frictionless Table Schema type
     description: str
+    arrow: pa.DataType
+    constraints: dict[str, Any] = field(default_factory=dict)
+
+
+def _own(name: str, kind: str, description: str) -> Column:
+    """A column the store adds to the items, described here."""
+    return Column(name, kind, description, _ARROW[kind])
+
+
+def _item(schema: dict[str, Any], name: str, description: str | None = None) -> Column:
+    """A column that holds an item field: type, description and constraints from the item's schema.
+
+    >>> _item(ARTICLE, "tags").arrow, _item(FEED_ENTRY, "position").constraints
+    (ListType(list<element: string>), {'required': True})
+    """
+    item_field = schema_field(schema, name)
+    return Column(
+        name,
+        frictionless_type(item_field),
+        description or item_field.description,
+        arrow_type(item_field),
+        constraints(item_field),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,38 +107,36 @@ ARTICLES = Table(
     key=("url",),
     partitioned=True,
     columns=(
-        Column("url", STRING, "Canonical URL of the article: the key, unique in the table."),
-        Column("story_id", INTEGER, "The story this article tells; `stories` lists its other languages."),
-        Column("site_id", STRING, "The site's own numeric id of the article (shared by its aliases)."),
-        Column("title", STRING, "Headline."),
-        Column("lead", STRING, "First paragraph of the body."),
-        Column("body", STRING, "Article text, paragraphs separated by a blank line."),
-        Column("word_count", INTEGER, "Words in the body."),
-        Column("published_at", DATETIME, "Publication time as the site states it, Baku time (+04:00)."),
-        Column("modified_at", DATETIME, "Last update time the site states, Baku time; empty if none."),
-        Column("category", STRING, "Category display name in the article's language."),
-        Column("category_slug", STRING, "Category slug from the URL (see newscrawl/site.py)."),
-        Column("tags", ARRAY, "Tags in page order."),
-        Column("author", STRING, "Author as the page's JSON-LD names it, often a desk."),
-        Column("image_url", STRING, "URL of the main photo."),
-        Column("images", ARRAY, "URLs of the photos inside the body."),
-        Column("has_video", BOOLEAN, "Whether the page embeds a video."),
-        Column(
-            "source_agency",
-            STRING,
-            "Agency the article credits ('Report informs via ...'); empty when Report is the source.",
+        _item(ARTICLE, "url", "Canonical URL of the article: the key, unique in the table."),
+        _own("story_id", INTEGER, "The story this article tells; `stories` lists its other languages."),
+        *(
+            _item(ARTICLE, name)
+            for name in (
+                "site_id",
+                "title",
+                "lead",
+                "body",
+                "word_count",
+                "published_at",
+                "modified_at",
+                "category",
+                "category_slug",
+                "tags",
+                "author",
+                "image_url",
+                "images",
+                "has_video",
+                "source_agency",
+                "source_agency_text",
+                "translations",
+            )
         ),
-        Column(
-            "translations",
-            OBJECT,
-            "Other-language versions the page links to: language code to URL (may not be crawled).",
-        ),
-        Column("content_hash", STRING, "SHA-256 of the content fields; changes with every edit."),
-        Column("version", INTEGER, "1 for the first version stored, +1 for every change of content."),
-        Column("first_seen", DATETIME, "First fetch of this URL by the crawler, UTC."),
-        Column("last_seen", DATETIME, "Latest fetch of this URL by the crawler, UTC."),
-        Column("changed_at", DATETIME, "When the crawler first fetched this version, UTC."),
-        Column("fetched_at", DATETIME, "Time of the fetch this row comes from, UTC."),
+        _own("content_hash", STRING, "SHA-256 of the content fields; changes with every edit."),
+        _own("version", INTEGER, "1 for the first version stored, +1 for every change of content."),
+        _own("first_seen", DATETIME, "First fetch of this URL by the crawler, UTC."),
+        _own("last_seen", DATETIME, "Latest fetch of this URL by the crawler, UTC."),
+        _own("changed_at", DATETIME, "When the crawler first fetched this version, UTC."),
+        _item(ARTICLE, "fetched_at", "Time of the fetch this row comes from, UTC."),
     ),
 )
 
@@ -111,21 +148,18 @@ FEED_ENTRIES = Table(
     key=("url", "listing"),
     partitioned=True,
     columns=(
-        Column("url", STRING, "Canonical URL of the article the card links to."),
-        Column(
+        _item(FEED_ENTRY, "url"),
+        _item(
+            FEED_ENTRY,
             "listing",
-            STRING,
             "Where the card was seen: feed, category:<slug>, home or sidebar. With url, the key.",
         ),
-        Column("title", STRING, "Headline on the card."),
-        Column("published_at", DATETIME, "Time on the card, Baku time (+04:00)."),
-        Column("category", STRING, "Category name on the card, if shown."),
-        Column("image_url", STRING, "Thumbnail URL."),
-        Column("media", ARRAY, "Media markers on the card: photo, video."),
-        Column("listing_url", STRING, "URL of the listing page or batch the card was on."),
-        Column("position", INTEGER, "0-based position of the card in its page or batch."),
-        Column("first_seen", DATETIME, "First time the crawler saw this card on this listing, UTC."),
-        Column("last_seen", DATETIME, "Latest time the crawler saw this card on this listing, UTC."),
+        *(
+            _item(FEED_ENTRY, name)
+            for name in ("title", "published_at", "category", "image_url", "media", "listing_url", "position")
+        ),
+        _own("first_seen", DATETIME, "First time the crawler saw this card on this listing, UTC."),
+        _own("last_seen", DATETIME, "Latest time the crawler saw this card on this listing, UTC."),
     ),
 )
 
@@ -137,11 +171,11 @@ STORIES = Table(
     key=("url",),
     partitioned=False,
     columns=(
-        Column("story_id", INTEGER, "Story id: rows with the same id are the same story."),
-        Column("language", STRING, "az, en or ru."),
-        Column("url", STRING, "Canonical URL of the article (the key; see `articles`)."),
-        Column("title", STRING, "Headline in that language."),
-        Column("published_at", DATETIME, "Publication time, Baku time (+04:00)."),
+        _own("story_id", INTEGER, "Story id: rows with the same id are the same story."),
+        _item(ARTICLE, "language"),
+        _item(ARTICLE, "url", "Canonical URL of the article (the key; see `articles`)."),
+        _item(ARTICLE, "title", "Headline in that language."),
+        _item(ARTICLE, "published_at"),
     ),
 )
 

@@ -1,8 +1,10 @@
 """Writing one part file of a table in Parquet, JSON Lines (optionally gzip) or CSV.
 
-Parquet goes through pyarrow with an explicit schema, so a part whose column is all null keeps its type.
-CSV is RFC 4180 with a header, UTF-8, every text field quoted and null left empty and unquoted, so an
-empty string ("") and a null stay apart for readers that care.
+Parquet goes through pyarrow with the table's Arrow schema (derived from the item schemas): times as UTC
+instants, lists as ``list<string>``, ``translations`` as ``struct<az, en, ru>``, integers and booleans native;
+a part whose column is all null keeps its type. JSON Lines are native JSON (times as the store's ISO 8601
+text). CSV is RFC 4180 with a header, UTF-8, every text field quoted, lists and objects as JSON text, and
+null left empty and unquoted, so an empty string ("") and a null stay apart for readers that care.
 """
 
 from __future__ import annotations
@@ -12,17 +14,21 @@ import hashlib
 import io
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from newscrawl.export.tables import ARRAY, BOOLEAN, INTEGER, OBJECT, Table
+from newscrawl.export.tables import ARRAY, OBJECT, Table
+from newscrawl.schemas import SCHEMA_VERSION
 
 FORMATS: tuple[str, ...] = ("parquet", "jsonl", "csv")
 MEDIA_TYPES = {"parquet": "application/vnd.apache.parquet", "jsonl": "application/jsonl", "csv": "text/csv"}
-_ARROW_TYPES = {INTEGER: pa.int64(), BOOLEAN: pa.bool_()}
+# Key of the Parquet file metadata that names the item schema version the file follows.
+SCHEMA_VERSION_KEY = b"newscrawl.schema_version"
 
 
 def extension(fmt: str, gzipped: bool) -> str:
@@ -35,7 +41,14 @@ def extension(fmt: str, gzipped: bool) -> str:
 
 
 def arrow_schema(table: Table) -> pa.Schema:
-    return pa.schema([(c.name, _ARROW_TYPES.get(c.type, pa.string())) for c in table.columns])
+    """The Arrow schema of a table's Parquet parts, with the item schema version in its metadata.
+
+    >>> from newscrawl.export.tables import FEED_ENTRIES
+    >>> arrow_schema(FEED_ENTRIES).field("media").type
+    ListType(list<element: string>)
+    """
+    fields = [pa.field(c.name, c.arrow) for c in table.columns]
+    return pa.schema(fields, metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION.encode()})
 
 
 def _json(value: Any) -> str:
@@ -43,7 +56,7 @@ def _json(value: Any) -> str:
 
 
 def _flat_rows(table: Table, rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
-    """Rows with arrays and objects as JSON text, for Parquet and CSV.
+    """Rows with arrays and objects as JSON text, for CSV.
 
     >>> from newscrawl.export.tables import FEED_ENTRIES
     >>> _flat_rows(FEED_ENTRIES, [("u", "feed", "T", None, None, None, ["photo"], None, 0, None, None)])[0][6]
@@ -62,6 +75,20 @@ def _flat_rows(table: Table, rows: Sequence[Sequence[Any]]) -> Sequence[Sequence
     return flat
 
 
+def instants(values: list[str | None], kind: pa.DataType) -> pa.Array:
+    """ISO 8601 texts as UTC instants; a text without an offset is taken as UTC, as the crawler writes.
+
+    >>> texts = ["2026-01-29T15:08:00+04:00", None, "2026-01-29T11:08:00"]
+    >>> [str(v) for v in instants(texts, pa.timestamp("us", tz="UTC")).to_pylist()]
+    ['2026-01-29 11:08:00+00:00', 'None', '2026-01-29 11:08:00+00:00']
+    """
+    try:
+        return pc.cast(pa.array(values, pa.string()), kind)
+    except pa.ArrowInvalid:  # a naive text (older stores): parsed one by one
+        parsed = [None if v is None else datetime.fromisoformat(v) for v in values]
+        return pa.array([v if v is None or v.tzinfo else v.replace(tzinfo=UTC) for v in parsed], kind)
+
+
 def csv_field(value: Any) -> str:
     """One CSV field: numbers bare, text always quoted, null empty.
 
@@ -77,10 +104,35 @@ def csv_field(value: Any) -> str:
     return '"' + str(value).replace('"', '""') + '"'
 
 
+def parquet_table(table: Table, rows: Sequence[Sequence[Any]]) -> pa.Table:
+    """The rows as an Arrow table of the table's schema."""
+    schema = arrow_schema(table)
+    arrays = []
+    for i, column in enumerate(schema):
+        values = [row[i] for row in rows]
+        if pa.types.is_timestamp(column.type):
+            arrays.append(instants(values, column.type))
+        else:
+            arrays.append(pa.array(values, column.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
 def _write_parquet(table: Table, rows: Sequence[Sequence[Any]], handle: IO[bytes]) -> None:
-    flat = _flat_rows(table, rows)
-    columns = {name: [row[i] for row in flat] for i, name in enumerate(table.names)}
-    pq.write_table(pa.table(columns, schema=arrow_schema(table)), handle)
+    pq.write_table(parquet_table(table, rows), handle)
+
+
+def check_parquet(table: Table, path: Path, rows: int) -> str | None:
+    """What is wrong with a written Parquet part, read back by pyarrow: its schema against the table's
+    (types and schema version) and its row count; None when nothing is."""
+    metadata = pq.read_metadata(path)
+    schema = metadata.schema.to_arrow_schema()
+    expected = arrow_schema(table)
+    if not schema.equals(expected, check_metadata=True):
+        wrong = [f.name for f in expected if f.name not in schema.names or schema.field(f.name) != f]
+        return f"{path.name} has other columns or types than {table.name} ({', '.join(wrong) or 'metadata'})"
+    if metadata.num_rows != rows:
+        return f"{path.name} holds {metadata.num_rows} rows, not {rows}"
+    return None
 
 
 def _write_text(table: Table, rows: Sequence[Sequence[Any]], fmt: str, handle: IO[str]) -> None:

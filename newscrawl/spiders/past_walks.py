@@ -5,6 +5,7 @@ through the batch cursor, continuous history (``-a history``), the daily archive
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -14,9 +15,11 @@ from scrapy.http import Request, Response
 from newscrawl import parsing
 from newscrawl.dates import BAKU, utc_now
 from newscrawl.encoding import decoded
+from newscrawl.history import HistoryReading
 from newscrawl.items import FeedEntry
 from newscrawl.ledger import HISTORY_WALK, Ledger
 from newscrawl.middlewares import EMPTY_IS_END
+from newscrawl.seen import url_key
 from newscrawl.site import BASE_URL, SITE, canonical_url
 from newscrawl.spiders.cards import card_moment, listing_endpoint, not_older, page_links
 
@@ -45,9 +48,11 @@ class PastWalks:
         crawler: Crawler
         args: Arguments
         since: datetime
-        scheduled: set[str]
+        decided: dict[int, bool]
         bounds: dict[tuple[str, str], tuple[datetime, datetime]]
         history_spent: int
+        history_read: dict[str, HistoryReading]
+        started: float
         archive_missing: set[tuple[str, str]]
 
         @property
@@ -81,7 +86,7 @@ class PastWalks:
                 continue
             if not self.since <= datetime.fromisoformat(failure.published_at) <= until:
                 continue
-            self.scheduled.add(failure.url)
+            self.decided[url_key(failure.url)] = False
             self._count("newscrawl/articles/owed", failure.language)
             yield self._article_request(failure.url, failure.link, failure.card)
         # Latest News lists every article; categories only when asked for by name.
@@ -111,7 +116,11 @@ class PastWalks:
         """Continuous history: after the ordinary Latest News walk of an edition, continue backwards from
         the edition's history frontier (where the ordinary walks' coverage begins, the first time)."""
         oldest = self.args.history
-        if oldest is None or self.history_spent >= self.args.history_budget:
+        if oldest is None:
+            return
+        if self._history_budget_spent():
+            budget = self.args.history_budget
+            logger.info("History (%s): the budget of %s is spent before its walk", lang, budget)
             return
         part = self.ledger.history_started(lang, oldest)
         if part is None:
@@ -194,6 +203,8 @@ class PastWalks:
         yield from self._cards(inside, lang, page_links(text))
         cursor = parsing.last_card_timestamp(text)
         oldest = min(card_moment(e) for e in dated) if dated else None
+        if walk == HISTORY:
+            self._history_page(lang, inside, oldest)
         if inside and cursor is not None and oldest is not None:
             urls = frozenset(canonical_url(e.url) for e in inside if e.url)
             self.ledger.window_page(lang, walk, cursor, oldest, urls)
@@ -205,7 +216,7 @@ class PastWalks:
             self._end_window(lang, listing, walk, page, "a card older than since", complete=True)
         elif cursor is None:
             self._end_window(lang, listing, walk, page, "no cursor on the page", complete=False)
-        elif walk == HISTORY and self.history_spent >= self.args.history_budget:
+        elif walk == HISTORY and self._history_budget_spent():
             self._end_window(lang, listing, walk, page, "the history budget is spent", complete=False)
         else:
             yield self._window_batch(lang, listing, walk, data_url, cursor, page + 1, fallback)
@@ -216,35 +227,66 @@ class PastWalks:
         if walk == HISTORY:
             self._history_progress(lang)
 
+    def _history_budget_spent(self) -> bool:
+        return self.args.history_budget.spent(self.history_spent, time.monotonic() - self.started)
+
+    def _history_page(self, lang: str, inside: list[FeedEntry], oldest: datetime | None) -> None:
+        """A page of the history walk: its position, articles a day and ETA go into the stats that the
+        periodic progress line shows."""
+        assert self.args.history is not None
+        reading = self.history_read.setdefault(lang, HistoryReading(self.args.history))
+        reading.page(max((card_moment(e) for e in inside), default=None), oldest, len(inside))
+        estimate = reading.estimate(self._seconds_per_request())
+        if estimate is not None:
+            assert self.crawler.stats is not None
+            for key, value in estimate.stats(lang).items():
+                self.crawler.stats.set_value(key, value)
+
+    def _seconds_per_request(self) -> float:
+        """The crawl's current pace: DOWNLOAD_DELAY, or the run's own seconds per response when slower."""
+        assert self.crawler.stats is not None
+        delay = max(self.crawler.settings.getfloat("DOWNLOAD_DELAY"), 0.0)
+        responses = int(self.crawler.stats.get_value("response_received_count", 0))
+        observed = (time.monotonic() - self.started) / responses if responses else 0.0
+        return max(delay, observed)
+
     def _history_progress(self, lang: str) -> None:
-        """The edition's history frontier, how many articles a day it reaches, and an ETA."""
+        """At the end of an edition's history walk: its frontier, how many articles a day it reaches
+        there, and the time to the history date at the current pace."""
         frontier = self.ledger.history_frontier(lang)
         oldest = self.args.history
         if frontier is None or oldest is None:
             return
-        part, per_day, pages_per_day = frontier
+        part = frontier[0]
         reached = datetime.fromisoformat(part.reached_at) if part.reached_at else None
         if part.done or reached is None:
             logger.info("History (%s): complete down to %s", lang, oldest.isoformat())
             return
-        days_left = max((reached - oldest).total_seconds() / 86400, 0.0)
-        pages_left = days_left * pages_per_day
-        delay = max(self.crawler.settings.getfloat("DOWNLOAD_DELAY"), 0.0)
-        # Each listing page brings about 20 article requests; at the current delay per request:
-        seconds = pages_left * (1 + 20) * delay
-        runs = pages_left / max(self.args.history_budget / max(len(self.args.languages), 1), 1)
+        reading = self.history_read.get(lang) or HistoryReading(oldest)
+        reading.reached = reached  # the settled frontier, not merely the oldest card read
+        pace = self._seconds_per_request()
+        estimate = reading.estimate(pace)
+        if estimate is None:
+            logger.info("History (%s): frontier %s, toward %s", lang, reached.isoformat(), oldest.isoformat())
+            return
+        budget = self.args.history_budget
+        if budget.pages is not None:
+            runs = estimate.pages_left / max(budget.pages / max(len(self.args.languages), 1), 1)
+        else:
+            runs = estimate.seconds_left / max((budget.minutes or 1) * 60, 1)
         logger.info(
             "History (%s): frontier %s, %.0f articles a day there, %.1f days to go to %s: about %.0f listing "
-            "pages, %.1f hours of requests at DOWNLOAD_DELAY=%g, about %.0f runs at this budget",
+            "pages, %.1f hours of requests at %.2f s a request, about %.0f runs at a budget of %s",
             lang,
             reached.isoformat(),
-            per_day,
-            days_left,
+            estimate.per_day,
+            estimate.days_left,
             oldest.date().isoformat(),
-            pages_left,
-            seconds / 3600,
-            delay,
+            estimate.pages_left,
+            estimate.seconds_left / 3600,
+            pace,
             runs,
+            budget,
         )
 
     def _window_lost(self, lang: str, listing: str, walk: str, page: int, url: str, reason: str) -> None:
@@ -364,6 +406,8 @@ class PastWalks:
             inside = [e for e in dated if lower <= card_moment(e) <= upper]
             text = decoded(response)
             yield from self._cards(inside, lang, page_links(text))
+            if walk == HISTORY:
+                self._history_page(lang, inside, min((card_moment(e) for e in dated), default=None))
             cursor = parsing.last_card_timestamp(text)
             if inside and cursor is not None:
                 oldest = min(card_moment(e) for e in dated)
@@ -394,7 +438,7 @@ class PastWalks:
             yield self._first_page(lang, listing, walk)
         elif last_day:
             self._end_window(lang, listing, walk, page, "the archive day of since", complete=True)
-        elif walk == HISTORY and self.history_spent >= self.args.history_budget:
+        elif walk == HISTORY and self._history_budget_spent():
             self._end_window(lang, listing, walk, page, "the history budget is spent", complete=False)
         else:
             yield self._archive_request(lang, listing, walk, previous, found, missed)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Generator, Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -17,11 +18,13 @@ from newscrawl.dates import BAKU, crawl_clock, utc_now
 from newscrawl.encoding import decoded
 from newscrawl.exceptions import ArgumentError, RenderSettingsError
 from newscrawl.failures import NETWORK_ERRORS, failure_reason
+from newscrawl.history import HistoryReading
 from newscrawl.items import Article, FeedEntry
 from newscrawl.ledger import BEGINNING, Ledger, WalkPlan
 from newscrawl.middlewares import EMPTY_IS_END
 from newscrawl.render import Renderer, page_url
 from newscrawl.replay import snapshot_clock
+from newscrawl.seen import url_key
 from newscrawl.site import DOMAIN, SITE, canonical_url, language_of, listing_for
 from newscrawl.spiders.cards import card_moment, older_than, page_links
 from newscrawl.spiders.past_walks import PastWalks
@@ -65,9 +68,10 @@ class ReportFeedSpider(PastWalks, scrapy.Spider):
       history
         A date (or the setting ``NEWSCRAWL_HISTORY``): after the ordinary walk, continue each edition's
         Latest News backwards from its history frontier toward that date, through the cursor, within
-        ``history_budget`` listing pages (default 100). Not with ``until``.
+        ``history_budget``. Not with ``until``.
       history_budget
-        Listing pages a run may spend on the history walks of all editions. Default: 100.
+        What a run may spend on the history walks of all editions: listing pages (``100``) or minutes
+        since the run began (``10m``: no history page is asked for after them). Default: 10m.
       max_pages
         Listing pages (first page plus infinite-scroll batches) read per listing by the walk from now.
         Default: 20. A window's walk reads as many as the window holds.
@@ -114,12 +118,15 @@ class ReportFeedSpider(PastWalks, scrapy.Spider):
             "history": history,
             "history_budget": history_budget,
         }
-        self.scheduled: set[str] = set()
+        # url_key of each article URL met in this run -> whether it needed no request (asked once per URL)
+        self.decided: dict[int, bool] = {}
         self.homes_failed: set[str] = set()
         self.walks: dict[tuple[str, str], WalkPlan] = {}
         # window walks (lang, listing) and the history walk (lang, HISTORY) -> their oldest, newest moment
         self.bounds: dict[tuple[str, str], tuple[datetime, datetime]] = {}
         self.history_spent = 0  # listing pages of the history walks in this run
+        self.history_read: dict[str, HistoryReading] = {}  # per edition: how far its history walk came
+        self.started = time.monotonic()
         self.archive_missing: set[tuple[str, str]] = set()  # walks whose daily archive is not there
 
     @classmethod
@@ -186,7 +193,7 @@ class ReportFeedSpider(PastWalks, scrapy.Spider):
         if owed:
             logger.info("Requesting %d articles that earlier runs failed to get", len(owed))
         for failure in owed:
-            self.scheduled.add(failure.url)
+            self.decided[url_key(failure.url)] = False
             self._count("newscrawl/articles/owed", failure.language)
             yield self._article_request(failure.url, failure.link, failure.card)
         for lang in self.args.languages:
@@ -370,13 +377,15 @@ class ReportFeedSpider(PastWalks, scrapy.Spider):
                 self._count("newscrawl/skipped/offsite", lang)
                 continue
             card = Card(entry.title, entry.published_at, lang, entry.listing)
-            known = self.ledger.card_known(url, card)
+            key = url_key(url)
+            decided = self.decided.get(key)
+            known = self.ledger.card_known(url, card, decided)
             all_known = all_known and known
             self._count("newscrawl/feed_entries", lang)
             yield entry
-            if url in self.scheduled:
+            if decided is not None:
                 continue
-            self.scheduled.add(url)
+            self.decided[key] = known
             if known:
                 self._count("newscrawl/articles/skipped_known", lang)
                 continue

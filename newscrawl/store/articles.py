@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from newscrawl.store.listings import Card
 
 # Everything an editor can change on the page. Not url, language or site_id (identity), not fetched_at
-# (changes on every visit): a re-fetch of an untouched page must hash the same.
+# (changes on every visit): a re-fetch of an untouched page must hash the same. Not source_agency_text
+# either: stored since migration 0006, it is the wording of source_agency's credit, refreshed on every fetch.
 CONTENT_FIELDS: tuple[str, ...] = (
     "title",
     "lead",
@@ -38,14 +39,15 @@ CONTENT_FIELDS: tuple[str, ...] = (
 
 _ARTICLE_COLUMNS = (
     "url, story_id, site_id, language, title, lead, body, word_count, published_at, modified_at, "
-    "category, category_slug, author, image_url, images, has_video, source_agency, content_hash, "
-    "first_seen, last_seen, fetched_at, changed_at, card_title, card_published_at, run_id"
+    "category, category_slug, author, image_url, images, has_video, source_agency, source_agency_text, "
+    "content_hash, first_seen, last_seen, fetched_at, changed_at, card_title, card_published_at, run_id"
 )
-_INSERT_ARTICLE = f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES ({', '.join('?' * 25)})"
+_INSERT_ARTICLE = f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES ({', '.join('?' * 26)})"
 _UPDATE_ARTICLE = (
     "UPDATE articles SET story_id = ?, site_id = ?, language = ?, title = ?, lead = ?, body = ?, "
     "word_count = ?, published_at = ?, modified_at = ?, category = ?, category_slug = ?, author = ?, "
-    "image_url = ?, images = ?, has_video = ?, source_agency = ?, content_hash = ?, last_seen = ?, "
+    "image_url = ?, images = ?, has_video = ?, source_agency = ?, source_agency_text = ?, content_hash = ?, "
+    "last_seen = ?, "
     "fetched_at = ?, previous_hash = content_hash, previous_changed_at = changed_at, changed_at = ?, "
     "card_title = ?, card_published_at = ?, run_id = ?, change_reason = ?, version = version + 1 "
     "WHERE url = ?"
@@ -64,9 +66,28 @@ def content_hash(article: Any) -> str:
     False
     """
     adapter = ItemAdapter(article)
-    content = {field: adapter.get(field) for field in CONTENT_FIELDS}
+    content = {field: _hash_form(field, adapter.get(field)) for field in CONTENT_FIELDS}
     encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def _hash_form(field: str, value: Any) -> Any:
+    """A content value as hashes stored before item schema 2.0 spelled it, where the spelling changed.
+
+    Those hashes took tags and translations without any as null and "Report is the source" as "". Hashing
+    the new empties ([], {}, None) in that spelling keeps a re-fetch of an untouched page "unchanged"
+    across the upgrade, instead of a new version of every stored article.
+
+    >>> _hash_form("tags", []), _hash_form("translations", {}), _hash_form("source_agency", None)
+    (None, None, '')
+    >>> _hash_form("tags", ["a"]), _hash_form("images", []), _hash_form("source_agency", "TASS")
+    (['a'], [], 'TASS')
+    """
+    if field in ("tags", "translations") and not value:
+        return None
+    if field == "source_agency" and value is None:
+        return ""
+    return value
 
 
 class Articles(Database):
@@ -96,9 +117,18 @@ class Articles(Database):
         if row is not None and row[0] == digest:
             execute(
                 "UPDATE articles SET last_seen = ?, fetched_at = ?, card_title = coalesce(?, card_title), "
-                "card_published_at = CASE WHEN ? IS NULL THEN card_published_at ELSE ? END, run_id = ? "
-                "WHERE url = ?",
-                (seen, adapter.get("fetched_at"), card_title, card_title, card_published, run_id, url),
+                "card_published_at = CASE WHEN ? IS NULL THEN card_published_at ELSE ? END, run_id = ?, "
+                "source_agency_text = ? WHERE url = ?",
+                (
+                    seen,
+                    adapter.get("fetched_at"),
+                    card_title,
+                    card_title,
+                    card_published,
+                    run_id,
+                    adapter.get("source_agency_text"),
+                    url,
+                ),
             )
             self._wrote()
             return "unchanged"
@@ -121,6 +151,7 @@ class Articles(Database):
             _json(adapter.get("images")),
             None if adapter.get("has_video") is None else int(bool(adapter.get("has_video"))),
             adapter.get("source_agency"),
+            adapter.get("source_agency_text"),
             digest,
         )
         bookkeeping = (card_title, card_published, run_id)

@@ -89,6 +89,10 @@ _HISTORY = "language, listing, since, until, reached, reached_at, done, pages"
 _COVERAGE = "language, listing, first_clock, covered_from, covered_until, rechecked_at"
 
 
+# What a card says: a change of any of these is a corrected card, written to the JSON Lines again.
+CARD_TEXT: tuple[str, ...] = ("title", "published_at", "category")
+
+
 class Listings(Database):
     """The listing records of a store."""
 
@@ -173,8 +177,13 @@ class Listings(Database):
 
     # -- feed entries ----------------------------------------------------------------------------------
 
-    def upsert_feed_entry(self, entry: FeedEntry | Mapping[str, Any]) -> Literal["new", "seen"]:
-        """Insert a card, or refresh a stored one (same url and listing) keeping its first_seen."""
+    def upsert_feed_entry(self, entry: FeedEntry | Mapping[str, Any]) -> Literal["new", "changed", "seen"]:
+        """Insert a card, or refresh a stored one (same url and listing) keeping its first_seen.
+
+        ``changed`` when the stored card read otherwise (``CARD_TEXT``: a corrected headline, time or
+        category), so that the correction reaches the JSON Lines once; ``seen`` when it reads the same
+        (its position, thumbnail and listing page may differ: they move with every new story).
+        """
         adapter = ItemAdapter(entry)
         seen = adapter.get("seen_at") or utc_now()
         key = (adapter["url"], adapter.get("listing") or "")
@@ -196,15 +205,20 @@ class Listings(Database):
             "ON CONFLICT (url, listing) DO NOTHING",
             (*key, *card, seen, seen),
         ).rowcount
-        if not inserted:
-            self.connection.execute(
-                "UPDATE feed_entries SET language = ?, title = ?, published_at = ?, category = ?, "
-                "image_url = ?, media = ?, listing_url = ?, position = ?, last_seen = ? "
-                "WHERE url = ? AND listing = ?",
-                (*card, seen, *key),
-            )
+        if inserted:
+            self._wrote()
+            return "new"
+        before = self.connection.execute(
+            f"SELECT {', '.join(CARD_TEXT)} FROM feed_entries WHERE url = ? AND listing = ?", key
+        ).fetchone()
+        self.connection.execute(
+            "UPDATE feed_entries SET language = ?, title = ?, published_at = ?, category = ?, "
+            "image_url = ?, media = ?, listing_url = ?, position = ?, last_seen = ? "
+            "WHERE url = ? AND listing = ?",
+            (*card, seen, *key),
+        )
         self._wrote()
-        return "new" if inserted else "seen"
+        return "seen" if tuple(before) == tuple(adapter.get(name) for name in CARD_TEXT) else "changed"
 
     # -- listing walks ------------------------------------------------------------------------------------
 
