@@ -34,7 +34,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "parse",
         (
-            "newscrawl/parsing.py",
+            "newscrawl/parsing/",
             "newscrawl/spiders/",
             "parsel/",
             "lxml/",

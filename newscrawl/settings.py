@@ -47,7 +47,7 @@ ADDONS = {
     "newscrawl.replay.ReplayAddon": 10,
     "newscrawl.origin.OriginAddon": 20,
     # Switches scrapy-splash on when NEWSCRAWL_RENDER (or -a render=) is splash or auto.
-    "newscrawl.render.RenderAddon": 30,
+    "newscrawl.render.addon.RenderAddon": 30,
     # Writes the WARC archive when NEWSCRAWL_WARC is set (newscrawl/warc/).
     "newscrawl.warc.WarcAddon": 40,
 }
@@ -63,7 +63,7 @@ NEWSCRAWL_CLOCK = os.environ.get("NEWSCRAWL_CLOCK", "")
 # this date (as -a history=). Empty: off.
 NEWSCRAWL_HISTORY = os.environ.get("NEWSCRAWL_HISTORY", "")
 
-# Pages through a Splash server: plain (default), splash or auto (newscrawl/render.py).
+# Pages through a Splash server: plain (default), splash or auto (newscrawl/render/).
 NEWSCRAWL_RENDER = os.environ.get("NEWSCRAWL_RENDER", "plain")
 SPLASH_URL = os.environ.get("SPLASH_URL", "http://127.0.0.1:8050")
 NEWSCRAWL_SPLASH_TIMEOUT = 30.0  # seconds Splash may take for one page (its render.json timeout)

@@ -165,7 +165,7 @@ def site_id_from(copy_url: str) -> str | None:
     return match.group(1) if match else None
 
 
-# --- what the parser recognises besides class names (see newscrawl/parsing.py) --------------------
+# --- what the parser recognises besides class names (see newscrawl/parsing/) --------------------
 
 # Heading of the Latest News column in each edition (az, ru G; en H from the seed page).
 LATEST_NEWS_HEADINGS: dict[str, tuple[str, ...]] = {

@@ -22,6 +22,7 @@ from scrapy.utils.test import get_crawler, get_reactor_settings
 from twisted.internet.error import ConnectError, TCPTimedOutError
 from twisted.python.failure import Failure
 
+from newscrawl.failures import failure_reason
 from newscrawl.render import (
     PAGE_URL,
     RenderAddon,
@@ -35,7 +36,7 @@ from newscrawl.render import (
     rendered_json,
     rendered_page,
 )
-from newscrawl.spiders.report_feed import ReportFeedSpider, failure_reason
+from newscrawl.spiders.report_feed import ReportFeedSpider
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "fixtures" / "snapshot"
@@ -139,7 +140,7 @@ def test_addon_switches_scrapy_splash_on(mode: str) -> None:
     assert downloader["scrapy_splash.SplashMiddleware"] == 725
     assert downloader["scrapy_splash.SplashCookiesMiddleware"] == 723
     assert downloader["scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware"] == 810
-    assert downloader["newscrawl.render.RenderResponseMiddleware"] == 700
+    assert downloader["newscrawl.render.answers.RenderResponseMiddleware"] == 700
     assert settings.getdict("SPIDER_MIDDLEWARES")["scrapy_splash.SplashDeduplicateArgsMiddleware"] == 100
     assert settings["REQUEST_FINGERPRINTER_CLASS"] == "scrapy_splash.SplashRequestFingerprinter"
 

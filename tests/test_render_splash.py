@@ -288,7 +288,9 @@ def test_a_render_that_times_out_is_retried_then_logged_and_counted(tmp_path: Pa
     assert stats["retry/count"] == requested  # one retry each
     assert "newscrawl/articles/parsed" not in stats
     logged = [
-        line for line in result.stderr.splitlines() if "[newscrawl.render] ERROR: Splash timed out" in line
+        line
+        for line in result.stderr.splitlines()
+        if "[newscrawl.render.answers] ERROR: Splash timed out" in line
     ]
     assert len(logged) == requested
     assert all("https://report.az/en/" in line and "(2 tries)" in line for line in logged)

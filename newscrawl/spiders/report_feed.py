@@ -3,49 +3,31 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Generator, Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-)
-from scrapy.http import Request, Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.http import Request, Response
 from scrapy.utils.defer import deferred_from_coro
-from twisted.internet.defer import CancelledError
-from twisted.internet.error import (
-    ConnectError,
-    ConnectionDone,
-    ConnectionLost,
-    DNSLookupError,
-    TCPTimedOutError,
-    TimeoutError,
-)
 from twisted.python.failure import Failure
-from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
-from twisted.web.http import _DataLoss
 
 from newscrawl import parsing
 from newscrawl.arguments import Arguments
 from newscrawl.dates import BAKU, crawl_clock, utc_now
 from newscrawl.encoding import decoded
 from newscrawl.exceptions import ArgumentError, RenderSettingsError
+from newscrawl.failures import NETWORK_ERRORS, failure_reason
 from newscrawl.history import HistoryReading
 from newscrawl.items import Article, FeedEntry
-from newscrawl.ledger import BEGINNING, HISTORY_WALK, Ledger, WalkPlan
-from newscrawl.middlewares import EMPTY_IS_END, EmptyBody
-from newscrawl.render import SPLASH_TIMEOUT, Renderer, page_url
+from newscrawl.ledger import BEGINNING, Ledger, WalkPlan
+from newscrawl.middlewares import EMPTY_IS_END
+from newscrawl.render import Renderer, page_url
 from newscrawl.replay import snapshot_clock
 from newscrawl.seen import url_key
-from newscrawl.site import BASE_URL, DOMAIN, SITE, canonical_url, language_of, listing_for
+from newscrawl.site import DOMAIN, SITE, canonical_url, language_of, listing_for
+from newscrawl.spiders.cards import card_moment, older_than, page_links
+from newscrawl.spiders.past_walks import PastWalks
 from newscrawl.store import Card
 
 if TYPE_CHECKING:
@@ -56,26 +38,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FIRST_RUN_WINDOW = timedelta(hours=24)
-# Days in a row the daily archive may answer 404 before it counts as missing for an edition.
-ARCHIVE_MISSING_DAYS = 3
-HISTORY = HISTORY_WALK  # the walk that continues the archive backwards (-a history)
 # A later run looks back this far before the previous run's start, so a headline corrected shortly
 # after publication is still seen on its card.
 LOOKBACK = timedelta(hours=6)
-# Scrapy's HTTP handler raises its own exceptions for these (Scrapy >= 2.15); the Twisted ones remain for
-# the failures it does not wrap (other connect errors) and for what render.py raises for Splash.
-NETWORK_ERRORS = (
-    DNSLookupError,
-    ConnectError,
-    TCPTimedOutError,
-    TimeoutError,
-    CannotResolveHostError,
-    DownloadConnectionRefusedError,
-    DownloadTimeoutError,
-)
 
 
-class ReportFeedSpider(scrapy.Spider):
+class ReportFeedSpider(PastWalks, scrapy.Spider):
     """
     Domain
       report.az: the news agency Report, in Azerbaijani (no prefix), English (/en/) and Russian (/ru/).
@@ -110,7 +78,7 @@ class ReportFeedSpider(scrapy.Spider):
       render
         ``plain`` (default, or the setting ``NEWSCRAWL_RENDER``), ``splash`` (every page rendered by
         Splash at ``SPLASH_URL``) or ``auto`` (Splash only for a page whose plain answer lacks its cards
-        or body). See newscrawl/render.py.
+        or body). See newscrawl/render/.
     Caveats
       Article pages stored by earlier runs whose card is unchanged are not requested again; listing pages
       always are, and a listing stops at a page of such cards only if its previous walk was complete
@@ -236,379 +204,6 @@ class ReportFeedSpider(scrapy.Spider):
                 cb_kwargs={"lang": lang},
             )
 
-    # -- a window of the past ----------------------------------------------------------------------
-
-    def _window_requests(self, until: datetime) -> Iterator[Request]:
-        """Enter each listing of the window at ``until`` through the batch cursor, or where an earlier run
-        of the same window stopped; owed articles of the window first."""
-        logger.info(
-            "Reading %s from %s back to %s through the batch cursor",
-            ",".join(self.args.languages),
-            until.isoformat(),
-            self.since.isoformat(),
-        )
-        for failure in self.ledger.owed(self.args.languages):
-            if failure.published_at is None:
-                continue
-            if not self.since <= datetime.fromisoformat(failure.published_at) <= until:
-                continue
-            self.decided[url_key(failure.url)] = False
-            self._count("newscrawl/articles/owed", failure.language)
-            yield self._article_request(failure.url, failure.link, failure.card)
-        # Latest News lists every article; categories only when asked for by name.
-        wanted = sorted(self.args.categories or ())
-        for lang in self.args.languages:
-            for listing in ["feed", *(f"category:{slug}" for slug in wanted)]:
-                slug = listing.removeprefix("category:")
-                if listing != "feed" and SITE[lang].category(slug) is None:
-                    continue
-                part = self.ledger.window_started(lang, listing, listing, self.since, until)
-                if part.done:
-                    logger.info("%s (%s): this window was read completely by an earlier run", listing, lang)
-                    continue
-                self.bounds[lang, listing] = (self.since, until)
-                data_url = _data_url(lang, None if listing == "feed" else slug)
-                cursor = part.reached or parsing.cursor_after(until)
-                if part.reached:
-                    logger.info(
-                        "%s (%s): resuming the window below %s, where an earlier run stopped",
-                        listing,
-                        lang,
-                        part.reached_at,
-                    )
-                yield self._window_batch(lang, listing, listing, data_url, cursor, page=1)
-
-    def _history_request(self, lang: str) -> Iterator[Request]:
-        """Continuous history: after the ordinary Latest News walk of an edition, continue backwards from
-        the edition's history frontier (where the ordinary walks' coverage begins, the first time)."""
-        oldest = self.args.history
-        if oldest is None:
-            return
-        if self._history_budget_spent():
-            budget = self.args.history_budget
-            logger.info("History (%s): the budget of %s is spent before its walk", lang, budget)
-            return
-        part = self.ledger.history_started(lang, oldest)
-        if part is None:
-            logger.info("History (%s): no walk has covered a stretch yet to continue from", lang)
-            return
-        if part.done:
-            logger.info("History (%s): complete down to %s", lang, oldest.isoformat())
-            return
-        assert part.reached is not None and part.reached_at is not None
-        frontier = datetime.fromisoformat(part.reached_at)
-        self.bounds[lang, HISTORY] = (oldest, frontier)
-        logger.info(
-            "History (%s): continuing back from %s toward %s", lang, frontier.isoformat(), oldest.isoformat()
-        )
-        yield self._window_batch(lang, "feed", HISTORY, _data_url(lang, None), part.reached, page=1)
-
-    def _window_batch(
-        self,
-        lang: str,
-        listing: str,
-        walk: str,
-        data_url: str,
-        cursor: str,
-        page: int,
-        fallback: bool = False,
-    ) -> Request:
-        return self.make_request(
-            parsing.next_batch_url(data_url, cursor),
-            callback=self.parse_window,
-            errback=self.listing_failed,
-            cb_kwargs={
-                "lang": lang,
-                "listing": listing,
-                "walk": walk,
-                "page": page,
-                "data_url": data_url,
-                "asked": cursor,
-                "fallback": fallback,
-            },
-            meta={EMPTY_IS_END: True},
-            # After the articles already asked for: the walk keeps pace with its articles, so a run cut
-            # short has little read and not yet settled, and its resume re-reads little.
-            priority=-1,
-        )
-
-    def parse_window(
-        self,
-        response: Response,
-        lang: str,
-        listing: str,
-        walk: str,
-        page: int,
-        data_url: str,
-        asked: str | None = None,
-        fallback: bool = False,
-    ) -> Iterator[Request | FeedEntry]:
-        """A page of a window walk (or of the history walk): a batch below a cursor, or (``fallback``) a
-        listing's first page and its batches when the site did not honour the cursor. Only cards published
-        within the walk's bounds are kept; a card older than its lower bound ends the walk."""
-        text = decoded(response)
-        self._count("newscrawl/listing_pages", lang)
-        self._count("newscrawl/window/pages" if walk != HISTORY else "newscrawl/history/pages", lang)
-        if walk == HISTORY:
-            self.history_spent += 1
-        entries = parsing.parse_cards(text, listing=listing, seen_at=utc_now())
-        if not entries:
-            if asked is None:
-                self._window_lost(lang, listing, walk, page, response.url, "empty_listing")
-            else:
-                self._end_window(lang, listing, walk, page, "an empty batch", complete=True)
-            return
-        if asked is not None and (newer := _not_older(entries, asked)):
-            yield from self._cursor_ignored(lang, listing, walk, page, response.url, asked, newer, fallback)
-            return
-        lower, upper = self.bounds[lang, walk]
-        dated = [e for e in entries if e.published_at is not None]
-        if len(dated) < len(entries):
-            self._count("newscrawl/skipped/no_date", lang)
-        inside = [e for e in dated if lower <= _moment(e) <= upper]
-        yield from self._cards(inside, lang, _links(text))
-        cursor = parsing.last_card_timestamp(text)
-        oldest = min(_moment(e) for e in dated) if dated else None
-        if walk == HISTORY:
-            self._history_page(lang, inside, oldest)
-        if inside and cursor is not None and oldest is not None:
-            urls = frozenset(canonical_url(e.url) for e in inside if e.url)
-            self.ledger.window_page(lang, walk, cursor, oldest, urls)
-        else:
-            self.ledger.window_counted(lang, walk)
-        if asked is None:  # a listing's first page names its own endpoint
-            data_url = parsing.load_more_url(text) or data_url
-        if oldest is not None and oldest < lower:
-            self._end_window(lang, listing, walk, page, "a card older than since", complete=True)
-        elif cursor is None:
-            self._end_window(lang, listing, walk, page, "no cursor on the page", complete=False)
-        elif walk == HISTORY and self._history_budget_spent():
-            self._end_window(lang, listing, walk, page, "the history budget is spent", complete=False)
-        else:
-            yield self._window_batch(lang, listing, walk, data_url, cursor, page + 1, fallback)
-
-    def _end_window(self, lang: str, listing: str, walk: str, page: int, reason: str, complete: bool) -> None:
-        logger.debug("%s (%s, %s) stops at page %d: %s", listing, lang, walk, page, reason)
-        self.ledger.window_ended(lang, walk, complete=complete)
-        if walk == HISTORY:
-            self._history_progress(lang)
-
-    def _history_budget_spent(self) -> bool:
-        return self.args.history_budget.spent(self.history_spent, time.monotonic() - self.started)
-
-    def _history_page(self, lang: str, inside: list[FeedEntry], oldest: datetime | None) -> None:
-        """A page of the history walk: its position, articles a day and ETA go into the stats that the
-        periodic progress line shows."""
-        assert self.args.history is not None
-        reading = self.history_read.setdefault(lang, HistoryReading(self.args.history))
-        reading.page(max((_moment(e) for e in inside), default=None), oldest, len(inside))
-        estimate = reading.estimate(self._seconds_per_request())
-        if estimate is not None:
-            assert self.crawler.stats is not None
-            for key, value in estimate.stats(lang).items():
-                self.crawler.stats.set_value(key, value)
-
-    def _seconds_per_request(self) -> float:
-        """The crawl's current pace: DOWNLOAD_DELAY, or the run's own seconds per response when slower."""
-        assert self.crawler.stats is not None
-        delay = max(self.crawler.settings.getfloat("DOWNLOAD_DELAY"), 0.0)
-        responses = int(self.crawler.stats.get_value("response_received_count", 0))
-        observed = (time.monotonic() - self.started) / responses if responses else 0.0
-        return max(delay, observed)
-
-    def _history_progress(self, lang: str) -> None:
-        """At the end of an edition's history walk: its frontier, how many articles a day it reaches
-        there, and the time to the history date at the current pace."""
-        frontier = self.ledger.history_frontier(lang)
-        oldest = self.args.history
-        if frontier is None or oldest is None:
-            return
-        part = frontier[0]
-        reached = datetime.fromisoformat(part.reached_at) if part.reached_at else None
-        if part.done or reached is None:
-            logger.info("History (%s): complete down to %s", lang, oldest.isoformat())
-            return
-        reading = self.history_read.get(lang) or HistoryReading(oldest)
-        reading.reached = reached  # the settled frontier, not merely the oldest card read
-        pace = self._seconds_per_request()
-        estimate = reading.estimate(pace)
-        if estimate is None:
-            logger.info("History (%s): frontier %s, toward %s", lang, reached.isoformat(), oldest.isoformat())
-            return
-        budget = self.args.history_budget
-        if budget.pages is not None:
-            runs = estimate.pages_left / max(budget.pages / max(len(self.args.languages), 1), 1)
-        else:
-            runs = estimate.seconds_left / max((budget.minutes or 1) * 60, 1)
-        logger.info(
-            "History (%s): frontier %s, %.0f articles a day there, %.1f days to go to %s: about %.0f listing "
-            "pages, %.1f hours of requests at %.2f s a request, about %.0f runs at a budget of %s",
-            lang,
-            reached.isoformat(),
-            estimate.per_day,
-            estimate.days_left,
-            oldest.date().isoformat(),
-            estimate.pages_left,
-            estimate.seconds_left / 3600,
-            pace,
-            runs,
-            budget,
-        )
-
-    def _window_lost(self, lang: str, listing: str, walk: str, page: int, url: str, reason: str) -> None:
-        """A page of a window walk failed after retries: the walk is cut off there and resumes later."""
-        self._count("newscrawl/listings/failed", lang)
-        logger.warning("%s (%s) cut off at page %d (%s): %s", listing, lang, page, reason, url)
-        self.ledger.listing_failed(reason)
-        self._end_window(lang, listing, walk, page, f"failed: {reason}", complete=False)
-
-    def _cursor_ignored(
-        self,
-        lang: str,
-        listing: str,
-        walk: str,
-        page: int,
-        url: str,
-        asked: str,
-        newer: list[FeedEntry],
-        fallback: bool,
-    ) -> Iterator[Request]:
-        """Asked for cards older than a cursor, the site answered newer ones: nothing of the page is kept.
-        Latest News goes on through the daily archive from the cursor's day, a category (or a feed whose
-        archive is missing) from the listing's first page down to the window; when even the cursors of the
-        listing's own cards are ignored, the walk is cut off, and says so."""
-        archive = listing == "feed" and not fallback and (lang, walk) not in self.archive_missing
-        logger.warning(
-            "%s (%s) asked for cards older than %s and got one published %s (%s): the site ignored the "
-            "cursor; %s",
-            listing,
-            lang,
-            asked,
-            newer[0].published_at,
-            url,
-            "cutting the walk off"
-            if fallback
-            else "reading the daily archive instead"
-            if archive
-            else "walking down from the listing's first page instead",
-        )
-        if fallback:
-            self._window_lost(lang, listing, walk, page, url, "cursor_ignored")
-            return
-        # Counted as a failure of the route, not of the run: the fallback may still read the window.
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("newscrawl/failed/cursor_ignored")
-        self.crawler.stats.inc_value(f"newscrawl/failed/cursor_ignored/{lang}")
-        if archive:
-            moment = parsing.cursor_moment(asked)
-            assert moment is not None  # _not_older found newer cards: the cursor parsed
-            day = (moment - timedelta(seconds=1)).astimezone(BAKU).date()
-            yield self._archive_request(lang, listing, walk, day, found=False, missed=0)
-            return
-        yield self._first_page(lang, listing, walk)
-
-    def _first_page(self, lang: str, listing: str, walk: str) -> Request:
-        slug = listing.removeprefix("category:")
-        first = SITE[lang].feed_url if listing == "feed" else SITE[lang].category_url(slug)
-        return self.make_request(
-            first,
-            callback=self.parse_window,
-            errback=self.listing_failed,
-            cb_kwargs={
-                "lang": lang,
-                "listing": listing,
-                "walk": walk,
-                "page": 1,
-                "data_url": _data_url(lang, None if listing == "feed" else slug),
-                "asked": None,
-                "fallback": True,
-            },
-            priority=-1,
-        )
-
-    def _archive_request(
-        self, lang: str, listing: str, walk: str, day: date, found: bool, missed: int
-    ) -> Request:
-        return self.make_request(
-            f"{BASE_URL}{SITE[lang].prefix}/archive/{day:%Y/%m/%d}",
-            callback=self.parse_archive,
-            errback=self.listing_failed,
-            cb_kwargs={
-                "lang": lang,
-                "listing": listing,
-                "walk": walk,
-                "page": 1,
-                "day": day.isoformat(),
-                "found": found,
-                "missed": missed,
-            },
-            # An empty day answers 404: a page, not a failure.
-            meta={"handle_httpstatus_list": [404]},
-            priority=-1,
-        )
-
-    def parse_archive(
-        self,
-        response: Response,
-        lang: str,
-        listing: str,
-        walk: str,
-        page: int,
-        day: str,
-        found: bool,
-        missed: int,
-    ) -> Iterator[Request | FeedEntry]:
-        """A day of the daily archive (the fallback of a feed whose cursor is ignored): its cards within
-        the walk's bounds, then the day before, down to the window's oldest day."""
-        self._count("newscrawl/listing_pages", lang)
-        self._count("newscrawl/window/pages" if walk != HISTORY else "newscrawl/history/pages", lang)
-        if walk == HISTORY:
-            self.history_spent += 1
-        lower, upper = self.bounds[lang, walk]
-        entries = [] if response.status == 404 else parsing.parse_cards(decoded(response), listing=listing)
-        if entries:
-            found, missed = True, 0
-            dated = [e for e in entries if e.published_at is not None]
-            inside = [e for e in dated if lower <= _moment(e) <= upper]
-            text = decoded(response)
-            yield from self._cards(inside, lang, _links(text))
-            if walk == HISTORY:
-                self._history_page(lang, inside, min((_moment(e) for e in dated), default=None))
-            cursor = parsing.last_card_timestamp(text)
-            if inside and cursor is not None:
-                oldest = min(_moment(e) for e in dated)
-                urls = frozenset(canonical_url(e.url) for e in inside if e.url)
-                self.ledger.window_page(lang, walk, cursor, oldest, urls)
-            else:
-                self.ledger.window_counted(lang, walk)
-        else:
-            missed += 1
-            self.ledger.window_counted(lang, walk)
-        previous = date.fromisoformat(day) - timedelta(days=1)
-        last_day = previous < lower.astimezone(BAKU).date()
-        if not found and (missed >= ARCHIVE_MISSING_DAYS or last_day):
-            # report.az publishes every day: days on end without a page is an archive that is not there,
-            # and a window that the archive shows nothing of is checked from page 1, never stored empty.
-            self.archive_missing.add((lang, walk))
-            assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("newscrawl/failed/archive_missing")
-            self.crawler.stats.inc_value(f"newscrawl/failed/archive_missing/{lang}")
-            logger.warning(
-                "%s (%s): the daily archive answered 404 for %d days in a row, down to %s: it is missing for "
-                "this edition; walking down from the listing's first page instead",
-                listing,
-                lang,
-                missed,
-                response.url,
-            )
-            yield self._first_page(lang, listing, walk)
-        elif last_day:
-            self._end_window(lang, listing, walk, page, "the archive day of since", complete=True)
-        elif walk == HISTORY and self._history_budget_spent():
-            self._end_window(lang, listing, walk, page, "the history budget is spent", complete=False)
-        else:
-            yield self._archive_request(lang, listing, walk, previous, found, missed)
-
     # -- listings ----------------------------------------------------------------------------------
 
     def parse_home(self, response: Response, lang: str | None = None) -> Iterator[Request | FeedEntry]:
@@ -623,7 +218,7 @@ class ReportFeedSpider(scrapy.Spider):
         text = decoded(response)
         self._count("newscrawl/listing_pages", lang)
         seen_at = utc_now()
-        links = _links(text)
+        links = page_links(text)
         yield from self._cards(parsing.parse_cards(text, listing="home", seen_at=seen_at), lang, links)
         yield from self._cards(parsing.parse_sidebar(text, seen_at=seen_at), lang, links)
         feed_url, categories = parsing.feed_link(text), parsing.category_links(text)
@@ -688,8 +283,8 @@ class ReportFeedSpider(scrapy.Spider):
                 if listing == "feed":
                     yield from self._history_request(lang)
             return
-        fresh = [e for e in entries if not _older_than(e, walk.floor)]
-        all_known = yield from self._cards(fresh, lang, _links(text))
+        fresh = [e for e in entries if not older_than(e, walk.floor)]
+        all_known = yield from self._cards(fresh, lang, page_links(text))
         data_url = data_url or parsing.load_more_url(text)
         cursor = parsing.last_card_timestamp(text)
         if len(fresh) < len(entries):
@@ -709,7 +304,7 @@ class ReportFeedSpider(scrapy.Spider):
                 walk.floor.isoformat(),
             )
         elif data_url is None or cursor is None:
-            oldest = min((_moment(e) for e in entries if e.published_at), default=None)
+            oldest = min((card_moment(e) for e in entries if e.published_at), default=None)
             self._end_walk(lang, listing, page, "no infinite-scroll endpoint on the page", oldest)
         else:
             yield self._next_batch(lang, listing, page, data_url, cursor)
@@ -896,78 +491,3 @@ class ReportFeedSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(key)
         self.crawler.stats.inc_value(f"{key}/{lang}")
-
-
-def failure_reason(failure: Failure) -> tuple[str, int | None]:
-    """A short reason for a request that failed after retries, and its HTTP status if it had one."""
-    if isinstance(failure.value, HttpError):
-        status = failure.value.response.status
-        return ("http_5xx" if 500 <= status < 600 else f"http_{status}"), status
-    if failure.check(EmptyBody):
-        return "empty_body", None
-    if failure.check(IgnoreRequest):
-        message = str(failure.value)
-        if message.startswith(SPLASH_TIMEOUT):
-            return "splash_timeout", None
-        if "max redirections" in message:
-            return "redirect_loop", None
-        if failure.request.meta.get("redirect_urls"):  # type: ignore[attr-defined]
-            return "offsite_redirect", None
-        return ("blocked" if "(blocked)" in message else "ignored"), None
-    if failure.check(CancelledError, DownloadCancelledError):  # DOWNLOAD_MAXSIZE
-        return "too_large", None
-    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
-        return "timeout", None
-    if failure.check(DNSLookupError, CannotResolveHostError):
-        return "dns", None
-    if failure.check(ConnectError, DownloadConnectionRefusedError):
-        return "connect", None
-    if failure.check(ResponseDataLossError) or (
-        failure.check(ResponseFailed, DownloadFailedError)
-        and any(reason.check(_DataLoss) for reason in _response_failed_reasons(failure.value))
-    ):
-        return "truncated", None
-    if failure.check(
-        ResponseFailed, ResponseNeverReceived, ConnectionLost, ConnectionDone, DownloadFailedError
-    ):
-        return "reset", None
-    return type(failure.value).__name__.lower(), None
-
-
-def _moment(entry: FeedEntry) -> datetime:
-    assert entry.published_at is not None
-    return datetime.fromisoformat(entry.published_at)
-
-
-def _data_url(lang: str, category: str | None) -> str:
-    """A listing's infinite-scroll endpoint, from the site model (the page's own is used when read)."""
-    prefix = f"{BASE_URL}{SITE[lang].prefix}"
-    return f"{prefix}/infinity/index" if category is None else f"{prefix}/infinity/category?slug={category}"
-
-
-def _not_older(entries: list[FeedEntry], cursor: str) -> list[FeedEntry]:
-    """The cards of a batch asked for below ``cursor`` that are not older than it (none when the cursor
-    is not in the site's format: then nothing can be told)."""
-    moment = parsing.cursor_moment(cursor)
-    if moment is None:
-        return []
-    return [e for e in entries if e.published_at is not None and _moment(e) >= moment]
-
-
-def _older_than(entry: FeedEntry, floor: datetime) -> bool:
-    return entry.published_at is not None and _moment(entry) < floor
-
-
-def _links(response: TextResponse) -> dict[str, str]:
-    """Every link of a page, canonical URL -> absolute URL as linked."""
-    return {
-        canonical_url(absolute): absolute
-        for absolute in map(response.urljoin, response.css("a::attr(href)").getall())
-    }
-
-
-def _response_failed_reasons(error: BaseException | None) -> list[Failure]:
-    """The reasons of a Twisted ResponseFailed, also when Scrapy wrapped it in a DownloadFailedError."""
-    if isinstance(error, DownloadFailedError):
-        error = error.__cause__
-    return list(getattr(error, "reasons", []))
