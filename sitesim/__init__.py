@@ -95,9 +95,9 @@ class SiteSimulator:
 
     # -- control ---------------------------------------------------------------------------------
 
-    def _call(self, path: str, method: str = "GET") -> dict[str, Any]:
+    def _call(self, path: str, method: str = "GET", timeout: float = 30) -> dict[str, Any]:
         request = urllib.request.Request(self.url + path, method=method)
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             data: dict[str, Any] = json.loads(response.read())
         return data
 
@@ -135,7 +135,8 @@ class SiteSimulator:
 
     def articles(self) -> list[dict[str, str]]:
         """The site's own truth: every article (``url``, ``title``, ``published``), newest first."""
-        articles: list[dict[str, str]] = self._call("/_sim/articles")["articles"]
+        # A year of 100,000 articles takes the server seconds to list, more on a busy machine.
+        articles: list[dict[str, str]] = self._call("/_sim/articles", timeout=600)["articles"]
         return articles
 
     def reset_counts(self) -> None:
