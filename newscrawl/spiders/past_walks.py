@@ -1,5 +1,6 @@
 """report_feed's walks of the past, a part of its spider class: a window (``-a since=... -a until=...``)
-through the batch cursor, continuous history (``-a history``), the daily archive where the cursor fails.
+through the batch cursor and continuous history (``-a history``). Where the cursor fails they go on through
+the daily archive (spiders/archive_walk.py) or from the listing's first page.
 """
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from scrapy.http import Request, Response
@@ -20,11 +21,12 @@ from newscrawl.items import FeedEntry
 from newscrawl.ledger import HISTORY_WALK, Ledger
 from newscrawl.middlewares import EMPTY_IS_END
 from newscrawl.seen import url_key
-from newscrawl.site import BASE_URL, SITE, canonical_url
+from newscrawl.site import SITE, canonical_url
 from newscrawl.spiders.cards import card_moment, listing_endpoint, not_older, page_links
 
 if TYPE_CHECKING:
     from collections.abc import Generator
+    from datetime import date
 
     from scrapy.crawler import Crawler
     from twisted.python.failure import Failure
@@ -36,13 +38,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger("newscrawl.spiders.report_feed")
 
 HISTORY = HISTORY_WALK  # the walk that continues the archive backwards (-a history)
-# Days in a row the daily archive may answer 404 before it counts as missing for an edition.
-ARCHIVE_MISSING_DAYS = 3
 
 
 class PastWalks:
-    """The window, history and archive walks of ``ReportFeedSpider`` (which defines what is declared
-    here for the type checker: its state, its ledger, and the card and request helpers of every walk)."""
+    """The window and history walks of ``ReportFeedSpider`` (which defines what is declared here for the
+    type checker: its state, its ledger, the card and request helpers of every walk, and the daily-archive
+    walk of ``ArchiveWalk``)."""
 
     if TYPE_CHECKING:
         crawler: Crawler
@@ -69,6 +70,10 @@ class PastWalks:
         def _cards(
             self, entries: list[FeedEntry], lang: str, links: dict[str, str]
         ) -> Generator[Request | FeedEntry, None, bool]: ...
+
+        def _archive_request(
+            self, lang: str, listing: str, walk: str, day: date, found: bool, missed: int
+        ) -> Request: ...
 
     # -- a window of the past ----------------------------------------------------------------------
 
@@ -359,86 +364,3 @@ class PastWalks:
             },
             priority=-1,
         )
-
-    def _archive_request(
-        self, lang: str, listing: str, walk: str, day: date, found: bool, missed: int
-    ) -> Request:
-        return self.make_request(
-            f"{BASE_URL}{SITE[lang].prefix}/archive/{day:%Y/%m/%d}",
-            callback=self.parse_archive,
-            errback=self.listing_failed,
-            cb_kwargs={
-                "lang": lang,
-                "listing": listing,
-                "walk": walk,
-                "page": 1,
-                "day": day.isoformat(),
-                "found": found,
-                "missed": missed,
-            },
-            # An empty day answers 404: a page, not a failure.
-            meta={"handle_httpstatus_list": [404]},
-            priority=-1,
-        )
-
-    def parse_archive(
-        self,
-        response: Response,
-        lang: str,
-        listing: str,
-        walk: str,
-        page: int,
-        day: str,
-        found: bool,
-        missed: int,
-    ) -> Iterator[Request | FeedEntry]:
-        """A day of the daily archive (the fallback of a feed whose cursor is ignored): its cards within
-        the walk's bounds, then the day before, down to the window's oldest day."""
-        self._count("newscrawl/listing_pages", lang)
-        self._count("newscrawl/window/pages" if walk != HISTORY else "newscrawl/history/pages", lang)
-        if walk == HISTORY:
-            self.history_spent += 1
-        lower, upper = self.bounds[lang, walk]
-        entries = [] if response.status == 404 else parsing.parse_cards(decoded(response), listing=listing)
-        if entries:
-            found, missed = True, 0
-            dated = [e for e in entries if e.published_at is not None]
-            inside = [e for e in dated if lower <= card_moment(e) <= upper]
-            text = decoded(response)
-            yield from self._cards(inside, lang, page_links(text))
-            if walk == HISTORY:
-                self._history_page(lang, inside, min((card_moment(e) for e in dated), default=None))
-            cursor = parsing.last_card_timestamp(text)
-            if inside and cursor is not None:
-                oldest = min(card_moment(e) for e in dated)
-                urls = frozenset(canonical_url(e.url) for e in inside if e.url)
-                self.ledger.window_page(lang, walk, cursor, oldest, urls)
-            else:
-                self.ledger.window_counted(lang, walk)
-        else:
-            missed += 1
-            self.ledger.window_counted(lang, walk)
-        previous = date.fromisoformat(day) - timedelta(days=1)
-        last_day = previous < lower.astimezone(BAKU).date()
-        if not found and (missed >= ARCHIVE_MISSING_DAYS or last_day):
-            # report.az publishes every day: days on end without a page is an archive that is not there,
-            # and a window that the archive shows nothing of is checked from page 1, never stored empty.
-            self.archive_missing.add((lang, walk))
-            assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("newscrawl/failed/archive_missing")
-            self.crawler.stats.inc_value(f"newscrawl/failed/archive_missing/{lang}")
-            logger.warning(
-                "%s (%s): the daily archive answered 404 for %d days in a row, down to %s: it is missing for "
-                "this edition; walking down from the listing's first page instead",
-                listing,
-                lang,
-                missed,
-                response.url,
-            )
-            yield self._first_page(lang, listing, walk)
-        elif last_day:
-            self._end_window(lang, listing, walk, page, "the archive day of since", complete=True)
-        elif walk == HISTORY and self._history_budget_spent():
-            self._end_window(lang, listing, walk, page, "the history budget is spent", complete=False)
-        else:
-            yield self._archive_request(lang, listing, walk, previous, found, missed)
