@@ -45,7 +45,7 @@ def progress_line(stats: Mapping[str, Any], elapsed: float) -> str:
         values = [stats.get(f"{key}/{lang}", 0) for _, key in COUNTERS]
         if any(values):
             counts = ", ".join(f"{value} {label}" for (label, _), value in zip(COUNTERS, values, strict=True))
-            history = history_progress(dict(stats), lang)
+            history = history_progress(stats, lang)
             parts.append(f"{lang}: {counts}" + (f", {history}" if history else ""))
     responses = stats.get("response_received_count", 0)
     rate = responses / elapsed if elapsed > 0 else 0.0

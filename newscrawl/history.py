@@ -8,6 +8,7 @@ prints at the end of each history walk.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -66,7 +67,7 @@ class Estimate:
         }
 
 
-def history_progress(stats: dict[str, object], lang: str) -> str:
+def history_progress(stats: Mapping[str, object], lang: str) -> str:
     """The history part of a progress line for one edition, or "" when it has none.
 
     >>> history_progress({"newscrawl/history/reached/en": "2025-03-02T10:00:00+04:00",

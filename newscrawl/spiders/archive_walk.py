@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scrapy.http import Request, Response
 
@@ -19,15 +19,11 @@ from newscrawl.items import FeedEntry
 from newscrawl.ledger import HISTORY_WALK as HISTORY
 from newscrawl.site import BASE_URL, SITE, canonical_url
 from newscrawl.spiders.cards import card_moment, page_links
+from newscrawl.spiders.host import WalkHost
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
     from datetime import datetime
 
-    from scrapy.crawler import Crawler
-    from twisted.python.failure import Failure
-
-    from newscrawl.ledger import Ledger
 
 # The spider's own logger: this is its walk, and its log lines keep its name.
 logger = logging.getLogger("newscrawl.spiders.report_feed")
@@ -36,29 +32,15 @@ logger = logging.getLogger("newscrawl.spiders.report_feed")
 ARCHIVE_MISSING_DAYS = 3
 
 
-class ArchiveWalk:
+class ArchiveWalk(WalkHost):
     """The daily-archive walk of ``ReportFeedSpider``, the fallback of its window and history walks
-    (``PastWalks``). The spider defines what is declared here for the type checker: its state, its ledger,
-    the card and request helpers of every walk and the window walk's own."""
+    (``PastWalks``). The spider defines what is declared here for the type checker: its state and the
+    window walk's own; what every walk calls is declared in ``host.py``."""
 
     if TYPE_CHECKING:
-        crawler: Crawler
         bounds: dict[tuple[str, str], tuple[datetime, datetime]]
         history_spent: int
         archive_missing: set[tuple[str, str]]
-
-        @property
-        def ledger(self) -> Ledger: ...
-
-        def make_request(self, url: str, **kwargs: Any) -> Request: ...
-
-        def listing_failed(self, failure: Failure) -> None: ...
-
-        def _count(self, key: str, lang: str) -> None: ...
-
-        def _cards(
-            self, entries: list[FeedEntry], lang: str, links: dict[str, str]
-        ) -> Generator[Request | FeedEntry, None, bool]: ...
 
         def _history_page(self, lang: str, inside: list[FeedEntry], oldest: datetime | None) -> None: ...
 

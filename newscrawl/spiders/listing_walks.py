@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scrapy.http import Request, Response
 
@@ -16,14 +16,14 @@ from newscrawl.dates import utc_now
 from newscrawl.encoding import decoded
 from newscrawl.failures import failure_reason
 from newscrawl.items import FeedEntry
-from newscrawl.ledger import BEGINNING, Ledger, WalkPlan
+from newscrawl.ledger import BEGINNING, WalkPlan
 from newscrawl.middlewares import EMPTY_IS_END
 from newscrawl.render import Renderer, page_url
 from newscrawl.site import language_of, listing_for
 from newscrawl.spiders.cards import card_moment, older_than, page_links
+from newscrawl.spiders.host import WalkHost
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
     from datetime import datetime
 
     from twisted.python.failure import Failure
@@ -34,26 +34,15 @@ if TYPE_CHECKING:
 logger = logging.getLogger("newscrawl.spiders.report_feed")
 
 
-class ListingWalks:
+class ListingWalks(WalkHost):
     """The walks from now of ``ReportFeedSpider``'s feed and category listings (the spider defines what is
-    declared here for the type checker: its state, its ledger, the card and request helpers of every walk,
-    and the window and history walks of ``PastWalks`` that go on from these or share their errback)."""
+    declared here for the type checker: its state, and the window and history walks of ``PastWalks`` that
+    go on from these or share their errback; what every walk calls is declared in ``host.py``)."""
 
     if TYPE_CHECKING:
         args: Arguments
         renderer: Renderer
         walks: dict[tuple[str, str], WalkPlan]
-
-        @property
-        def ledger(self) -> Ledger: ...
-
-        def make_request(self, url: str, **kwargs: Any) -> Request: ...
-
-        def _count(self, key: str, lang: str) -> None: ...
-
-        def _cards(
-            self, entries: list[FeedEntry], lang: str, links: dict[str, str]
-        ) -> Generator[Request | FeedEntry, None, bool]: ...
 
         def _history_request(self, lang: str) -> Iterator[Request]: ...
 

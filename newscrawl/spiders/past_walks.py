@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scrapy.http import Request, Response
 
@@ -18,18 +18,15 @@ from newscrawl.dates import BAKU, utc_now
 from newscrawl.encoding import decoded
 from newscrawl.history import HistoryReading
 from newscrawl.items import FeedEntry
-from newscrawl.ledger import HISTORY_WALK, Ledger
+from newscrawl.ledger import HISTORY_WALK
 from newscrawl.middlewares import EMPTY_IS_END
 from newscrawl.seen import url_key
 from newscrawl.site import SITE, canonical_url
 from newscrawl.spiders.cards import card_moment, listing_endpoint, not_older, page_links
+from newscrawl.spiders.host import WalkHost
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
     from datetime import date
-
-    from scrapy.crawler import Crawler
-    from twisted.python.failure import Failure
 
     from newscrawl.arguments import Arguments
     from newscrawl.store import Card
@@ -40,13 +37,12 @@ logger = logging.getLogger("newscrawl.spiders.report_feed")
 HISTORY = HISTORY_WALK  # the walk that continues the archive backwards (-a history)
 
 
-class PastWalks:
+class PastWalks(WalkHost):
     """The window and history walks of ``ReportFeedSpider`` (which defines what is declared here for the
-    type checker: its state, its ledger, the card and request helpers of every walk, and the daily-archive
-    walk of ``ArchiveWalk``)."""
+    type checker: its state and the daily-archive walk of
+    ``ArchiveWalk``; what every walk calls is declared in ``host.py``)."""
 
     if TYPE_CHECKING:
-        crawler: Crawler
         args: Arguments
         since: datetime
         decided: dict[int, bool]
@@ -56,20 +52,7 @@ class PastWalks:
         started: float
         archive_missing: set[tuple[str, str]]
 
-        @property
-        def ledger(self) -> Ledger: ...
-
-        def make_request(self, url: str, **kwargs: Any) -> Request: ...
-
-        def listing_failed(self, failure: Failure) -> None: ...
-
-        def _count(self, key: str, lang: str) -> None: ...
-
         def _article_request(self, url: str, link: str, card: Card) -> Request: ...
-
-        def _cards(
-            self, entries: list[FeedEntry], lang: str, links: dict[str, str]
-        ) -> Generator[Request | FeedEntry, None, bool]: ...
 
         def _archive_request(
             self, lang: str, listing: str, walk: str, day: date, found: bool, missed: int
