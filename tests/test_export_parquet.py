@@ -7,8 +7,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from newscrawl.export.source import raw_schema
 from newscrawl.export.tables import ARTICLES, FEED_ENTRIES
-from newscrawl.export.writers import arrow_schema, check_parquet, write_part
+from newscrawl.export.writers import arrow_schema, check_parquet, prepared, write_part
 from newscrawl.schemas import SCHEMA_VERSION
 
 CARD = (
@@ -26,9 +27,15 @@ CARD = (
 )
 
 
+def parquet_rows(*cards: tuple[object, ...]) -> pa.Table:
+    """Cards as a raw table (``newscrawl.export.source``), prepared for Parquet."""
+    rows = [{**dict(zip(FEED_ENTRIES.names, card, strict=True)), "_language": "en"} for card in cards]
+    return prepared(FEED_ENTRIES, pa.Table.from_pylist(rows, schema=raw_schema(FEED_ENTRIES)), "parquet")
+
+
 def test_a_part_is_typed_and_reads_back_against_its_schema(tmp_path: Path) -> None:
     path = tmp_path / "part-0.parquet"
-    write_part(FEED_ENTRIES, [CARD, (*CARD[:6], [], *CARD[7:])], path, "parquet", False)
+    write_part(FEED_ENTRIES, parquet_rows(CARD, (*CARD[:6], [], *CARD[7:])), path, "parquet", False)
     assert check_parquet(FEED_ENTRIES, path, 2) is None
     table = pq.read_table(path)
     assert table.schema.metadata[b"newscrawl.schema_version"] == SCHEMA_VERSION.encode()
@@ -40,7 +47,7 @@ def test_a_part_is_typed_and_reads_back_against_its_schema(tmp_path: Path) -> No
 
 def test_a_part_of_other_types_or_rows_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "part-0.parquet"
-    write_part(FEED_ENTRIES, [CARD], path, "parquet", False)
+    write_part(FEED_ENTRIES, parquet_rows(CARD), path, "parquet", False)
     assert check_parquet(FEED_ENTRIES, path, 3) == "part-0.parquet holds 1 rows, not 3"
     # A part as exports before item schema 2.0 wrote it: times and lists as text.
     old = {

@@ -1,9 +1,10 @@
 """Datasets exported from the store: Parquet, JSON Lines or CSV, partitioned by language and day.
 
-``export_dataset`` reads the store in one read-only transaction (``source``), brings the dataset directory
-to exactly those rows (``dataset``: full or incremental, each row once, safe against a killed export),
-writes the part files (``writers``), then the Frictionless Data Package (``package``), the card
-(``card``) and the chart (``chart``). ``scrapy export`` (``newscrawl/commands/export.py``) is its command.
+``export_dataset`` checks the command line (``selection``), reads the store in one read-only transaction
+as Arrow tables (``source``), brings the dataset directory to exactly those rows (``dataset``, ``parts``:
+full or incremental, each row once, safe against a killed export), writes the part files (``writers``),
+then the Frictionless Data Package (``package``), the card (``card``) and the chart (``chart``).
+``scrapy export`` (``newscrawl/commands/export.py``) is its command.
 """
 
 from __future__ import annotations
@@ -17,18 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from newscrawl.export import card, chart, package
-from newscrawl.export.dataset import Dataset, TableChanges, atomic_write
-from newscrawl.export.source import (
-    ExportError,
-    Selection,
-    Snapshot,
-    check_categories,
-    open_store,
-    parse_selection,
-    read_snapshot,
-)
+from newscrawl.export.dataset import Dataset, atomic_write
+from newscrawl.export.plan import TableChanges
+from newscrawl.export.selection import ExportError, Selection, check_categories, open_store, parse_selection
+from newscrawl.export.source import Extras, Source
 from newscrawl.export.tables import TABLES
-from newscrawl.export.writers import FORMATS, check_parquet
+from newscrawl.export.writers import FORMATS
 
 __all__ = ["FORMATS", "ExportError", "ExportResult", "Selection", "export_dataset", "parse_selection"]
 
@@ -92,18 +87,20 @@ def export_dataset(
         dataset = Dataset(Path(output))
         dataset.open()
         chosen = selection.describe()
+        # One read transaction from the first SELECT to the last row written: one picture of the store.
+        source = Source(connection, selection)
         if incremental:
-            dataset.check_incremental(fmt, gzipped, chosen)
-        # One read transaction from the first SELECT to the last body written: one picture of the store.
-        snapshot = read_snapshot(connection, selection)
+            dataset.check_incremental(fmt, gzipped, chosen, source.marks)
         changes = dataset.export(
-            snapshot.tables,
+            source,
             fmt=fmt,
             gzipped=gzipped,
             incremental=incremental,
             selection=chosen,
             exported_at=exported_at,
         )
+        extras = source.extras()
+        source.close()
     except sqlite3.Error as exc:
         raise ExportError(
             f"cannot read the store {store} ({exc}); check that it is a newscrawl store"
@@ -114,36 +111,23 @@ def export_dataset(
         ) from None
     finally:
         connection.close()
-    if fmt == "parquet":
-        _check_parquet(
-            dataset, [name for change in changes.values() for name in change.written + change.rewritten]
-        )
     try:
-        _describe(dataset, snapshot, str(store), {**_default_settings(), **(settings or {})})
+        _describe(dataset, extras, str(store), {**_default_settings(), **(settings or {})})
     except OSError as exc:
         raise ExportError(
             f"writing {output} failed ({exc.strerror or exc}); free some space or choose another directory"
         ) from None
-    rows = {table.name: len(snapshot.tables[table.name].entries) for table in TABLES}
+    counted = card.facts(dataset.files()).rows
+    rows = {table.name: counted[table.name] for table in TABLES}
     return ExportResult(root=dataset.root, rows=rows, changes=changes)
 
 
-def _check_parquet(dataset: Dataset, written: list[str]) -> None:
-    """The Parquet parts this export wrote, read back with pyarrow against their table's schema
-    (Frictionless reads Parquet through pandas, which has no list or struct columns to check)."""
-    tables = {table.name: table for table in TABLES}
-    for relative in written:
-        rows = len(dataset.files()[relative])
-        problem = check_parquet(tables[relative.split("/", 1)[0]], dataset.root / relative, rows)
-        if problem is not None:
-            raise ExportError(f"{relative}: {problem}; delete {dataset.root} and export again")
-
-
-def _describe(dataset: Dataset, snapshot: Snapshot, source: str, settings: Mapping[str, Any]) -> None:
-    """Write the schemas, datapackage.json, README.md and overview.png of the dataset as it now is."""
+def _describe(dataset: Dataset, extras: Extras, source: str, settings: Mapping[str, Any]) -> None:
+    """Write the schemas, datapackage.json, README.md and overview.svg of the dataset as it now is."""
     root = dataset.root
     state = dataset.state
-    first, last = card.date_range(snapshot.articles)
+    found = card.facts(dataset.files())
+    first, last = card.date_range(found.per_day)
     span = f"{first} to {last}" if first else "no articles"
     title = "report.az news articles in Azerbaijani, English and Russian"
     description = (
@@ -161,7 +145,7 @@ def _describe(dataset: Dataset, snapshot: Snapshot, source: str, settings: Mappi
         homepage=settings.get("NEWSCRAWL_PROJECT_URL") or None,
     )
     atomic_write(root / "datapackage.json", json.dumps(descriptor, ensure_ascii=False, indent=1).encode())
-    text = card.render(snapshot, state=state, source=source, settings=settings)
+    text = card.render(extras, state=state, source=source, settings=settings)
     atomic_write(root / "README.md", text.encode("utf-8"))
-    partitions = [(fact[1], fact[2]) for fact in snapshot.articles.facts]
-    atomic_write(root / "overview.png", chart.overview_png(partitions, f"{title}, {span}"))
+    atomic_write(root / "overview.svg", chart.overview_svg(found.per_day, f"{title}, {span}"))
+    (root / "overview.png").unlink(missing_ok=True)  # drawn by exports before 2026-12

@@ -1,17 +1,19 @@
 """The dataset card, ``README.md``: what the export holds, how it was collected, what is missing, how to
 load it.
 
-Every number on the card is computed from the rows just exported and from the store they came from.
+Every number on the card is computed from the rows exported (the statistics the export state keeps for
+each part file, counted as the part was written) and from the store they came from.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from newscrawl.export.source import Row, Snapshot, StoredArticles
+from newscrawl.export.source import Extras
 from newscrawl.export.tables import ARTICLES, FEED_ENTRIES, NULL_PARTITION, TABLES, Table
 from newscrawl.schemas import SCHEMA_VERSION
 
@@ -28,22 +30,52 @@ TYPES_NOTE = {
 }
 
 
-def _filled(value: Any) -> bool:
-    """Whether a cell holds something: not null, not an empty string, list or mapping.
+@dataclass
+class Facts:
+    """What the card counts, summed from the statistics the export state keeps per part file."""
 
-    >>> [_filled(v) for v in (None, "", [], {}, 0, False, "x")]
-    [False, False, False, False, True, True, True]
+    rows: Counter[str] = field(default_factory=Counter)  # table -> rows
+    parts: Counter[str] = field(default_factory=Counter)  # table -> part files
+    per_language: Counter[str] = field(default_factory=Counter)  # language -> articles
+    per_day: dict[str, Counter[str]] = field(default_factory=dict)  # language -> day -> articles
+    undated: int = 0  # articles without a publication day
+    per_category: Counter[tuple[str, str]] = field(
+        default_factory=Counter
+    )  # (language, category) -> articles
+    filled: dict[str, list[int]] = field(default_factory=dict)  # table -> rows with a value, per column
+
+    def coverage(self, table: Table) -> list[tuple[str, int]]:
+        return list(zip(table.names, self.filled.get(table.name, [0] * len(table.columns)), strict=True))
+
+
+def facts(files: Mapping[str, Mapping[str, Any]]) -> Facts:
+    """The card's counts from the export state's files.
+
+    >>> files = {"articles/language=en/date=2026-01-29/part-0.parquet": {"partition": ["en", "2026-01-29"],
+    ...          "rows": 2, "filled": [2] + [1] * 24, "categories": {"Finance": 1, "": 1}}}
+    >>> found = facts(files)
+    >>> found.rows["articles"], found.per_day["en"], sorted(found.per_category.items())
+    (2, Counter({'2026-01-29': 2}), [(('en', '(none)'), 1), (('en', 'Finance'), 1)])
     """
-    return value is not None and value != "" and value != [] and value != {}
-
-
-def coverage(table: Table, rows: list[Row]) -> list[tuple[str, int]]:
-    """(column, rows with a value) for every column of table."""
-    counts = [0] * len(table.columns)
-    for row in rows:
-        for i, value in enumerate(row.values):
-            counts[i] += _filled(value)
-    return list(zip(table.names, counts, strict=True))
+    found = Facts()
+    for name, info in files.items():
+        table = name.split("/", 1)[0]
+        rows = int(info["rows"])
+        found.rows[table] += rows
+        found.parts[table] += 1
+        sums = found.filled.setdefault(table, [0] * len(info["filled"]))
+        found.filled[table] = [a + b for a, b in zip(sums, info["filled"], strict=True)]
+        if table != ARTICLES.name:
+            continue
+        language, day = info["partition"]
+        found.per_language[language] += rows
+        if day is None:
+            found.undated += rows
+        else:
+            found.per_day.setdefault(language, Counter())[day] += rows
+        for category, count in info["categories"].items():
+            found.per_category[(language, category or "(none)")] += count
+    return found
 
 
 def _pct(part: int, whole: int) -> str:
@@ -62,29 +94,26 @@ def _md(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def date_range(articles: StoredArticles) -> tuple[str | None, str | None]:
-    days = sorted({fact[2] for fact in articles.facts if fact[2]})
+def date_range(per_day: Mapping[str, Counter[str]]) -> tuple[str | None, str | None]:
+    days = sorted({day for counter in per_day.values() for day in counter})
     return (days[0], days[-1]) if days else (None, None)
 
 
 GAP_DAYS_LISTED = 20
 
 
-def edition_days(articles: StoredArticles) -> list[tuple[str, str, str, list[str]]]:
+def edition_days(per_day: Mapping[str, Counter[str]]) -> list[tuple[str, str, str, list[str]]]:
     """Per language: its first and last publication day, and the days between them without any article
     (a gap in the crawl's history, or a day the edition published nothing).
 
-    >>> from types import SimpleNamespace
-    >>> facts = [("u", "en", "2026-01-01"), ("v", "en", "2026-01-04"), ("w", "az", "2026-01-02")]
-    >>> edition_days(SimpleNamespace(facts=facts))
+    >>> edition_days({"en": Counter({"2026-01-01": 1, "2026-01-04": 2}), "az": Counter({"2026-01-02": 1})})
     [('az', '2026-01-02', '2026-01-02', []), ('en', '2026-01-01', '2026-01-04', ['2026-01-02', '2026-01-03'])]
     """
-    days: dict[str, set[str]] = {}
-    for fact in articles.facts:
-        if fact[2]:
-            days.setdefault(fact[1], set()).add(fact[2])
     result = []
-    for language, seen in sorted(days.items()):
+    for language, counter in sorted(per_day.items()):
+        seen = {day for day, count in counter.items() if count}
+        if not seen:
+            continue
         first, last = min(seen), max(seen)
         day, end, missing = date.fromisoformat(first), date.fromisoformat(last), []
         while day <= end:
@@ -122,18 +151,16 @@ def load_snippets(fmt: str, gzipped: bool) -> tuple[str, str]:
 
 
 def render(
-    snapshot: Snapshot,
+    extras: Extras,
     *,
     state: Mapping[str, Any],
     source: str,
     settings: Mapping[str, Any],
 ) -> str:
-    articles = snapshot.articles
-    facts = articles.facts
-    counts = {name: len(table.entries) for name, table in snapshot.tables.items()}
+    found = facts(state["files"])
+    counts, files = found.rows, found.parts
     fmt, gzipped = state["format"], bool(state.get("gzip"))
-    first, last = date_range(articles)
-    files = Counter(name.split("/", 1)[0] for name in state["files"])
+    first, last = date_range(found.per_day)
     selection = state["selection"]
     out: list[str] = []
     add = out.append
@@ -161,7 +188,7 @@ def render(
         f"categories {', '.join(selection['categories'])}" if selection["categories"] else "every category"
     )
     add(f"- Selection: {'; '.join(chosen)}")
-    add("- Overview: ![Articles per publication day and language](overview.png)\n")
+    add("- Overview: ![Articles per publication day and language](overview.svg)\n")
 
     add("## Tables\n")
     add("| table | rows | part files | what |")
@@ -171,36 +198,30 @@ def render(
     add("\nFields, types and descriptions: `datapackage.json` and `schemas/<table>.json` (Frictionless).\n")
 
     add("## Articles per language and category\n")
-    per_language = Counter(fact[1] for fact in facts)
     add("| language | articles |")
     add("|---|---:|")
-    for language, count in sorted(per_language.items()):
+    for language, count in sorted(found.per_language.items()):
         add(f"| {language} | {count} |")
-    add(f"| all | {len(facts)} |\n")
+    add(f"| all | {counts[ARTICLES.name]} |\n")
     add("| language | first day | last day | days without an article |")
     add("|---|---|---|---|")
-    for language, first_day, last_day, missing in edition_days(articles):
+    for language, first_day, last_day, missing in edition_days(found.per_day):
         listed = ", ".join(missing[:GAP_DAYS_LISTED]) + (" ..." if len(missing) > GAP_DAYS_LISTED else "")
         add(f"| {language} | {first_day} | {last_day} | {len(missing)}{': ' + listed if missing else ''} |")
     add("")
-    per_category = Counter((fact[1], fact[6] or "(none)") for fact in facts)
     add("| language | category | articles |")
     add("|---|---|---:|")
-    for (language, category), count in sorted(per_category.items()):
+    for (language, category), count in sorted(found.per_category.items()):
         add(f"| {language} | {_md(category)} | {count} |")
 
     add("\n## Field coverage\n")
     add("Share of rows where the field holds a value (not null, not empty).\n")
-    shares = {
-        ARTICLES.name: snapshot.article_coverage,
-        FEED_ENTRIES.name: coverage(FEED_ENTRIES, snapshot.feed_entries),
-    }
     for table in (ARTICLES, FEED_ENTRIES):
         total = counts[table.name]
         add(f"`{table.name}` ({total} rows):\n")
         add("| field | rows with a value | share |")
         add("|---|---:|---:|")
-        for name, count in shares[table.name]:
+        for name, count in found.coverage(table):
             add(f"| `{name}` | {count} | {_pct(count, total)} |")
         add("")
 
@@ -222,36 +243,35 @@ def render(
         "during the crawls (killed runs included), and this export writes each row once: "
         "`articles` and `stories` are unique by `url`, `feed_entries` by (`url`, `listing`).\n"
     )
-    runs = snapshot.runs
-    if runs:
-        reasons = Counter(run[3] or "unfinished" for run in runs)
+    if extras.runs:
+        reasons = Counter({reason or "unfinished": count for reason, count in extras.reasons.items()})
         add(
-            f"Crawl runs in the store: {len(runs)}, the first started {runs[0][1]}, the last started "
-            f"{runs[-1][1]}; finish reasons: "
+            f"Crawl runs in the store: {extras.runs}, the first started {extras.first_run}, the last "
+            f"started {extras.last_run}; finish reasons: "
             + ", ".join(f"{reason} {count}" for reason, count in sorted(reasons.items()))
             + ".\n"
         )
 
     add("## Known gaps\n")
-    gone = snapshot.gone
+    gone = extras.gone
     add(
         f"- {len(gone)} article page(s) linked from a card answered 404 (table `gone` of the store); they "
         "have a feed entry but no article row." + (" The first of them:" if gone else "")
     )
-    for url, title, published_at, status, _seen in gone[:GONE_LISTED]:
+    for url, title, published_at, status in gone[:GONE_LISTED]:
         add(f"  - {status} {url} ({_md(title or '')}, {published_at or 'no time'})")
-    if snapshot.failures is None:
+    if extras.failures is None:
         add("- This store has no `failures` table, so failures other than 404s are not listed here.")
     else:
-        add(f"- {snapshot.failures} failure(s) recorded in the store's `failures` table.")
-    unfinished = [run for run in runs if run[3] != "finished"]
+        add(f"- {extras.failures} failure(s) recorded in the store's `failures` table.")
+    unfinished = {reason: count for reason, count in extras.reasons.items() if reason != "finished"}
     if unfinished:
         add(
-            f"- {len(unfinished)} run(s) did not finish normally (reasons: "
-            + ", ".join(sorted({run[3] or "killed or still running" for run in unfinished}))
+            f"- {sum(unfinished.values())} run(s) did not finish normally (reasons: "
+            + ", ".join(sorted(reason or "killed or still running" for reason in unfinished))
             + "); the next run fetched what they missed."
         )
-    nulls = sum(1 for fact in facts if fact[2] is None)
+    nulls = found.undated
     if nulls:
         add(f"- {nulls} article(s) without a publication time are in the `date={NULL_PARTITION}` folders.")
     add(
@@ -266,8 +286,9 @@ def render(
     add(f"feed_entries/language=<az|en|ru>/date=<YYYY-MM-DD>/part-<n>.{ext}")
     add(f"stories/part-<n>.{ext}")
     add("datapackage.json, schemas/   Frictionless Data Package: every table and field")
-    add("overview.png                 articles per day and language")
-    add("_export_state.json           which file holds which row (for --incremental)")
+    add("overview.svg                 articles per day and language")
+    add("_export_state.json           the part files, their statistics and the export history")
+    add("_export_keys-<n>.parquet     which part file holds which row (for --incremental)")
     add("```\n")
     add(
         "`language` and `date` are folder names (Hive partitioning), not columns inside the files. "

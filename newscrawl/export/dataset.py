@@ -1,12 +1,16 @@
 """The dataset directory: which part file holds which row, and how an export replaces files safely.
 
-``_export_state.json`` in the dataset directory records, for every part file, the key and a fingerprint
-of every row it holds. That is what makes an export exactly once and incremental:
+``_export_state.json`` in the dataset directory records every part file with its partition, size and
+statistics (rows, rows with a value per column, articles per category: the card is written from them),
+the positions of the store's change logs the export read up to (``marks``), and the key map
+(``_export_keys-<n>.parquet``: which part holds which key). That is what makes an export exactly once and
+incremental:
 
 - A full export writes every selected row of the store into new part files and drops all older ones.
-- An incremental export keeps every row whose fingerprint is unchanged where it is, writes new and
-  changed rows into new part files (``part-<n+1>``), and rewrites the older files that held the previous
-  versions of changed rows without them. Each key lives in one file, so each row is there once.
+- An incremental export reads only the keys the store's change logs list after the marks. It writes
+  their rows that are still selected into new part files (``part-<n+1>``), and rewrites the older files
+  that held earlier versions of them without them. Each key lives in one file, so each row is there once,
+  and the cost follows what changed, not the size of the store.
 
 Files are written under hidden temporary names (``.part-3.parquet.tmp``, which DuckDB's ``*.parquet``
 globs and pyarrow skip), then the new state is saved with the list of renames and deletions still to do,
@@ -21,66 +25,20 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newscrawl.export.source import Entry, ExportError, TableRows
-from newscrawl.export.tables import NULL_PARTITION, PARTITION_KEYS, TABLES, Table
-from newscrawl.export.writers import extension, write_part
+from newscrawl.export.parts import KeyMap
+from newscrawl.export.plan import Plan, TableChanges
+from newscrawl.export.selection import ExportError
+from newscrawl.export.source import Source
+from newscrawl.export.tables import TABLES
 from newscrawl.schemas import SCHEMA_VERSION
 
 STATE_FILE = "_export_state.json"
-STATE_VERSION = 1
-_PART = re.compile(r"part-(\d+)\.")
-
-
-def partition_dir(table: Table, partition: tuple[str, str | None] | None) -> str:
-    """Relative folder of a partition.
-
-    >>> from newscrawl.export.tables import ARTICLES, STORIES
-    >>> partition_dir(ARTICLES, ("az", "2026-01-29")), partition_dir(ARTICLES, ("en", None))
-    ('articles/language=az/date=2026-01-29', 'articles/language=en/date=__HIVE_DEFAULT_PARTITION__')
-    >>> partition_dir(STORIES, None)
-    'stories'
-    """
-    if not table.partitioned or partition is None:
-        return table.name
-    values = (partition[0], partition[1] or NULL_PARTITION)
-    return "/".join([table.name, *(f"{k}={v}" for k, v in zip(PARTITION_KEYS, values, strict=True))])
-
-
-def temporary(relative: str) -> str:
-    """The hidden name a part is written under before the export commits.
-
-    >>> temporary("stories/part-0.parquet")
-    'stories/.part-0.parquet.tmp'
-    """
-    folder, _, name = relative.rpartition("/")
-    return f"{folder}/.{name}.tmp" if folder else f".{name}.tmp"
-
-
-@dataclass
-class TableChanges:
-    new: int = 0
-    changed: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    written: list[str] = field(default_factory=list)  # part files written by this export
-    rewritten: list[str] = field(default_factory=list)  # older parts rewritten without superseded rows
-    deleted: list[str] = field(default_factory=list)
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "new": self.new,
-            "changed": self.changed,
-            "removed": self.removed,
-            "unchanged": self.unchanged,
-            "written": self.written,
-            "rewritten": self.rewritten,
-            "deleted": self.deleted,
-        }
+STATE_VERSION = 2
+KEYS_PREFIX = "_export_keys-"
+KEYS_NUMBER = re.compile(r"_export_keys-(\d+)\.parquet$")
 
 
 def _atomic_json(path: Path, data: Any) -> None:
@@ -99,21 +57,6 @@ def atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
-
-
-def _next_part(folder: str, *taken: dict[str, Any]) -> int:
-    """The next free part number in folder.
-
-    >>> _next_part("stories", {"stories/part-0.csv": 0, "articles/part-4.csv": 0}, {"stories/part-2.csv": 0})
-    3
-    """
-    numbers = [
-        int(match.group(1))
-        for files in taken
-        for name in files
-        if name.rpartition("/")[0] == folder and (match := _PART.match(name.rpartition("/")[2]))
-    ]
-    return max(numbers, default=-1) + 1
 
 
 class Dataset:
@@ -147,7 +90,10 @@ class Dataset:
                     f"{self.state_path} is damaged; delete {self.root} and export again"
                 ) from None
             self._finish_pending()
-        elif any(p.is_file() and not p.name.endswith(".tmp") for p in self.root.rglob("*")):
+        elif any(
+            p.is_file() and not p.name.endswith(".tmp") and not p.name.startswith(KEYS_PREFIX)
+            for p in self.root.rglob("*")
+        ):
             raise ExportError(
                 f"{self.root} already holds files that are not a newscrawl export; "
                 "choose an empty or new directory"
@@ -155,14 +101,25 @@ class Dataset:
         for table in TABLES:
             for leftover in (self.root / table.name).rglob(".*.tmp"):
                 leftover.unlink()
+        self._drop_other_keys()
 
-    def files(self) -> dict[str, dict[str, str]]:
-        """Part file (relative path) -> {row key: fingerprint}."""
-        files: dict[str, dict[str, str]] = self.state.get("files", {})
+    def _drop_other_keys(self) -> None:
+        """Remove key maps the state does not name (older ones, or one of an export killed before its
+        state was saved)."""
+        for path in self.root.glob(f"{KEYS_PREFIX}*.parquet"):
+            if path.name != self.state.get("keys"):
+                path.unlink()
+
+    def files(self) -> dict[str, dict[str, Any]]:
+        """Part file (relative path) -> what the state records of it."""
+        files: dict[str, dict[str, Any]] = self.state.get("files", {})
         return files
 
-    def check_incremental(self, fmt: str, gzipped: bool, selection: dict[str, Any]) -> None:
-        """An incremental export must use the options of the export it continues."""
+    def check_incremental(
+        self, fmt: str, gzipped: bool, selection: dict[str, Any], marks: dict[str, int] | None
+    ) -> None:
+        """An incremental export must use the options of the export it continues, and both must know
+        the store's change logs (``marks``)."""
         if not self.state:
             return
         schema = self.state.get("schema", "1")
@@ -171,13 +128,28 @@ class Dataset:
                 f"{self.root} follows item schema {schema}, this newscrawl writes {SCHEMA_VERSION} "
                 "(docs/schema-changelog.md); run without --incremental to rewrite it"
             )
+        if self.state.get("version") != STATE_VERSION:
+            raise ExportError(
+                f"{self.root} was written by an earlier newscrawl (export state {self.state.get('version')}, "
+                f"now {STATE_VERSION}); run without --incremental once to rewrite it"
+            )
+        if marks is None:
+            raise ExportError(
+                "the store has no change log yet (its schema predates migration 0007); run a crawl on it "
+                "once to migrate it, or export without --incremental"
+            )
+        if self.state.get("marks") is None:
+            raise ExportError(
+                f"{self.root} was exported from the store before it kept a change log; "
+                "run without --incremental once"
+            )
         before = (self.state.get("format"), bool(self.state.get("gzip")), self.state.get("selection"))
         if before != (fmt, gzipped, selection):
             raise ExportError(
                 f"{self.root} was exported with other options ({self._options(*before)}); "
                 "repeat those options with --incremental, or run without --incremental to rewrite it"
             )
-        missing = [name for name in self.files() if not (self.root / name).is_file()]
+        missing = [name for name in [*self.files(), self.state["keys"]] if not (self.root / name).is_file()]
         if missing:
             raise ExportError(
                 f"{self.root} lacks {len(missing)} part file(s) that its export state lists "
@@ -202,7 +174,7 @@ class Dataset:
 
     def export(
         self,
-        rows: dict[str, TableRows],
+        source: Source,
         *,
         fmt: str,
         gzipped: bool,
@@ -210,60 +182,23 @@ class Dataset:
         selection: dict[str, Any],
         exported_at: str,
     ) -> dict[str, TableChanges]:
-        """Bring the directory to exactly ``rows``; return what changed per table."""
-        old_files = self.files() if incremental else {}
-        ext = extension(fmt, gzipped)
-        new_files: dict[str, dict[str, str]] = {}
-        renames: list[tuple[str, str]] = []
-        old_hashes: dict[str, Any] = self.state.get("hashes", {}) if incremental else {}
-        hashes: dict[str, Any] = {}
-        changes: dict[str, TableChanges] = {}
-        for table in TABLES:
-            change = changes[table.name] = TableChanges()
-            source = rows[table.name]
-            current = {entry.key: entry for entry in source.entries}
-            prints = {key: entry.fingerprint for key, entry in current.items()}
-            previous: dict[str, str] = {}
-            kept: set[str] = set()
-            for name, keys in old_files.items():
-                if name.split("/", 1)[0] != table.name:
-                    continue
-                previous.update(keys)
-                stay = {k: fp for k, fp in keys.items() if prints.get(k) == fp}
-                kept.update(stay)
-                if len(stay) == len(keys):
-                    new_files[name] = keys
-                    hashes[name] = old_hashes[name]
-                elif stay:
-                    kept_keys = [k for k in keys if k in stay]
-                    self._write(table, source, kept_keys, name, fmt, gzipped, hashes)
-                    renames.append((temporary(name), name))
-                    new_files[name] = stay
-                    change.rewritten.append(name)
-            fresh: dict[str, list[Entry]] = defaultdict(list)
-            for key, entry in current.items():
-                if key in kept:
-                    continue
-                fresh[partition_dir(table, entry.partition)].append(entry)
-                if key not in previous:
-                    change.new += 1
-                else:
-                    change.changed += 1
-            change.unchanged = len(kept)
-            change.removed = len(set(previous) - set(current))
-            for folder, entries in sorted(fresh.items()):
-                name = f"{folder}/part-{_next_part(folder, old_files, new_files)}{ext}"
-                self._write(table, source, [entry.key for entry in entries], name, fmt, gzipped, hashes)
-                renames.append((temporary(name), name))
-                new_files[name] = {entry.key: entry.fingerprint for entry in entries}
-                change.written.append(name)
-        deletes = sorted(name for name in self.files() if name not in new_files)
+        """Bring the directory to exactly the selected rows of the store; return what changed per table."""
+        continuing = incremental and bool(self.state)  # the first export into a directory is a full one
+        old_files = self.files() if continuing else {}
+        keymap = KeyMap.read(self.root / self.state["keys"]) if continuing else KeyMap()
+        plan = Plan(self, source, fmt, gzipped, old_files, keymap)
+        changes = {table.name: plan.table(table, continuing) for table in TABLES}
+        deletes = sorted(name for name in self.files() if name not in plan.files)
         for name in deletes:
             changes[name.split("/", 1)[0]].deleted.append(name)
         if not incremental:
             # A full export may move rows between files both ways: every old file goes before a new one
             # comes, so that no row is ever in two files at once (rows are briefly missing instead).
             deletes = sorted(self.files())
+        keys = self.state.get("keys") if continuing else None
+        if plan.dropped or plan.added or keys is None:
+            keys = f"{KEYS_PREFIX}{int(self.state.get('keys_generation', 0)) + 1}.parquet"
+            keymap.replaced(plan.dropped, plan.added).write(self.root / keys)
         history = [*self.state.get("history", []), {"exported_at": exported_at, "incremental": incremental}]
         history[-1]["tables"] = {name: change.summary() for name, change in changes.items()}
         state = {
@@ -273,28 +208,17 @@ class Dataset:
             "gzip": gzipped,
             "selection": selection,
             "exported_at": exported_at,
-            "files": new_files,
-            "hashes": {name: hashes[name] for name in sorted(new_files)},
+            "marks": source.marks,
+            "keys": keys,
+            "keys_generation": int(KEYS_NUMBER.match(keys).group(1)),  # type: ignore[union-attr]
+            "files": dict(sorted(plan.files.items())),
             "history": history[-100:],
-            "pending": {"renames": renames, "deletes": deletes},
+            "pending": {"renames": plan.renames, "deletes": deletes},
         }
         self.state = state
         _atomic_json(self.state_path, state)
         self._finish_pending()
         return changes
-
-    def _write(
-        self,
-        table: Table,
-        source: TableRows,
-        keys: list[str],
-        name: str,
-        fmt: str,
-        gzipped: bool,
-        hashes: dict[str, Any],
-    ) -> None:
-        values = [row.values for row in source.load(keys)]
-        hashes[name] = write_part(table, values, self.root / temporary(name), fmt, gzipped)
 
     def _finish_pending(self) -> None:
         pending = self.state.get("pending")
@@ -322,6 +246,7 @@ class Dataset:
                 os.replace(tmp, final)
         del self.state["pending"]
         _atomic_json(self.state_path, self.state)
+        self._drop_other_keys()
 
     def part_files(self) -> list[tuple[str, str]]:
         """(table, relative path) of every part, sorted."""

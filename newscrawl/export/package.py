@@ -59,7 +59,8 @@ def package(
     gzipped = bool(dataset.state.get("gzip"))
     resources = []
     for table_name, relative in dataset.part_files():
-        bytes_, sha256 = dataset.state["hashes"][relative]
+        info = dataset.files()[relative]
+        bytes_, sha256 = info["bytes"], info["sha256"]
         resource: dict[str, Any] = {
             "name": resource_name(relative),
             "path": relative,

@@ -47,8 +47,13 @@ def arrow_schema(table: Table) -> pa.Schema:
     >>> arrow_schema(FEED_ENTRIES).field("media").type
     ListType(list<element: string>)
     """
-    fields = [pa.field(c.name, c.arrow) for c in table.columns]
-    return pa.schema(fields, metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION.encode()})
+    if table.name not in _SCHEMAS:
+        fields = [pa.field(c.name, c.arrow) for c in table.columns]
+        _SCHEMAS[table.name] = pa.schema(fields, metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION.encode()})
+    return _SCHEMAS[table.name]
+
+
+_SCHEMAS: dict[str, pa.Schema] = {}
 
 
 def _json(value: Any) -> str:
@@ -75,17 +80,17 @@ def _flat_rows(table: Table, rows: Sequence[Sequence[Any]]) -> Sequence[Sequence
     return flat
 
 
-def instants(values: list[str | None], kind: pa.DataType) -> pa.Array:
+def instants(texts: pa.Array | pa.ChunkedArray, kind: pa.DataType) -> pa.Array | pa.ChunkedArray:
     """ISO 8601 texts as UTC instants; a text without an offset is taken as UTC, as the crawler writes.
 
-    >>> texts = ["2026-01-29T15:08:00+04:00", None, "2026-01-29T11:08:00"]
+    >>> texts = pa.array(["2026-01-29T15:08:00+04:00", None, "2026-01-29T11:08:00"])
     >>> [str(v) for v in instants(texts, pa.timestamp("us", tz="UTC")).to_pylist()]
     ['2026-01-29 11:08:00+00:00', 'None', '2026-01-29 11:08:00+00:00']
     """
     try:
-        return pc.cast(pa.array(values, pa.string()), kind)
+        return pc.cast(texts, kind)
     except pa.ArrowInvalid:  # a naive text (older stores): parsed one by one
-        parsed = [None if v is None else datetime.fromisoformat(v) for v in values]
+        parsed = [None if v is None else datetime.fromisoformat(v) for v in texts.to_pylist()]
         return pa.array([v if v is None or v.tzinfo else v.replace(tzinfo=UTC) for v in parsed], kind)
 
 
@@ -104,27 +109,33 @@ def csv_field(value: Any) -> str:
     return '"' + str(value).replace('"', '""') + '"'
 
 
-def parquet_table(table: Table, rows: Sequence[Sequence[Any]]) -> pa.Table:
-    """The rows as an Arrow table of the table's schema."""
+def parquet_table(table: Table, raw: pa.Table) -> pa.Table:
+    """A raw table (``newscrawl.export.source``) as an Arrow table of the table's Parquet schema."""
     schema = arrow_schema(table)
     arrays = []
-    for i, column in enumerate(schema):
-        values = [row[i] for row in rows]
-        if pa.types.is_timestamp(column.type):
-            arrays.append(instants(values, column.type))
-        else:
-            arrays.append(pa.array(values, column.type))
+    for column in schema:
+        values = raw.column(column.name)
+        arrays.append(instants(values, column.type) if pa.types.is_timestamp(column.type) else values)
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _write_parquet(table: Table, rows: Sequence[Sequence[Any]], handle: IO[bytes]) -> None:
-    pq.write_table(parquet_table(table, rows), handle)
+def python_rows(table: Table, raw: pa.Table) -> list[tuple[Any, ...]]:
+    """A raw table as rows of Python values in column order, for the text formats: times as the store's
+    text, lists as lists, translations as an object of the languages it has."""
+    columns = []
+    for column in table.columns:
+        values = raw.column(column.name).to_pylist()
+        if column.type == OBJECT:
+            values = [v if v is None else {k: t for k, t in v.items() if t is not None} for v in values]
+        columns.append(values)
+    return list(zip(*columns, strict=True))
 
 
-def check_parquet(table: Table, path: Path, rows: int) -> str | None:
-    """What is wrong with a written Parquet part, read back by pyarrow: its schema against the table's
-    (types and schema version) and its row count; None when nothing is."""
-    metadata = pq.read_metadata(path)
+def check_parquet(table: Table, path: Path, rows: int, data: pa.Buffer | None = None) -> str | None:
+    """What is wrong with a Parquet part (the file at path, or its bytes ``data`` before they are written
+    there), read back by pyarrow: its schema against the table's (types and schema version) and its row
+    count; None when nothing is."""
+    metadata = pq.read_metadata(path if data is None else pa.BufferReader(data))
     schema = metadata.schema.to_arrow_schema()
     expected = arrow_schema(table)
     if not schema.equals(expected, check_metadata=True):
@@ -145,22 +156,36 @@ def _write_text(table: Table, rows: Sequence[Sequence[Any]], fmt: str, handle: I
         handle.write(",".join(csv_field(value) for value in values) + "\r\n")
 
 
-def write_part(
-    table: Table, rows: Sequence[Sequence[Any]], path: Path, fmt: str, gzipped: bool
-) -> tuple[int, str]:
-    """Write rows (values in table column order) to path; return its size and SHA-256."""
+def prepared(table: Table, raw: pa.Table, fmt: str) -> pa.Table:
+    """The rows of a raw table as ``write_part`` takes them for fmt: typed for Parquet, raw for the text
+    formats. Prepared once per table, then sliced into parts."""
+    return parquet_table(table, raw) if fmt == "parquet" else raw
+
+
+# Below this many rows a part is written without dictionary pages, which only pay off with repeats.
+_DICTIONARY_FROM_ROWS = 64
+
+
+def write_part(table: Table, rows: pa.Table, path: Path, fmt: str, gzipped: bool) -> tuple[int, str | None]:
+    """Write prepared rows (``prepared``) to path; return its size and, for the text formats, its
+    SHA-256 (the Data Package states it; Frictionless does not check it on Parquet). A Parquet part is read
+    back by pyarrow and checked against the table's schema before it is written; ValueError says what is
+    wrong."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "parquet":
-        with path.open("wb") as raw:
-            _write_parquet(table, rows, raw)
-    else:
-        text = io.StringIO(newline="")
-        _write_text(table, rows, fmt, text)
-        data = text.getvalue().encode("utf-8")
-        # mtime=0: the same rows give the same bytes, whatever the day.
-        path.write_bytes(gzip.compress(data, mtime=0) if gzipped else data)
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return path.stat().st_size, digest.hexdigest()
+        sink = pa.BufferOutputStream()
+        pq.write_table(rows, sink, use_dictionary=rows.num_rows >= _DICTIONARY_FROM_ROWS)
+        data = sink.getvalue()
+        problem = check_parquet(table, path, rows.num_rows, data)
+        if problem is not None:
+            raise ValueError(problem)
+        with path.open("wb") as handle:
+            handle.write(memoryview(data))
+        return data.size, None
+    text = io.StringIO(newline="")
+    _write_text(table, python_rows(table, rows), fmt, text)
+    data = text.getvalue().encode("utf-8")
+    # mtime=0: the same rows give the same bytes, whatever the day.
+    data = gzip.compress(data, mtime=0) if gzipped else data
+    path.write_bytes(data)
+    return len(data), hashlib.sha256(data).hexdigest()

@@ -1,0 +1,184 @@
+"""Planning one export: which rows go into which part file, written under temporary names.
+
+A full export writes every selected row; an incremental one reads the keys the store's change logs list
+since the last export, writes their selected rows into new parts, and writes again, without them, the
+older parts that held them. Part numbers grow per folder, so a new part never takes an older one's name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from newscrawl.export.parts import KeyMap, Partition, Stats, partition_dir, partitions, temporary
+from newscrawl.export.selection import ExportError
+from newscrawl.export.source import Source, key_array, stories_of
+from newscrawl.export.tables import ARTICLES, STORIES, Table
+from newscrawl.export.writers import extension, prepared, write_part
+
+if TYPE_CHECKING:
+    from newscrawl.export.dataset import Dataset
+
+WRITERS = os.cpu_count() or 1  # threads writing part files
+_PART = re.compile(r"part-(\d+)\.")
+
+
+@dataclass
+class TableChanges:
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    written: list[str] = field(default_factory=list)  # part files written by this export
+    rewritten: list[str] = field(default_factory=list)  # older parts rewritten without superseded rows
+    deleted: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "new": self.new,
+            "changed": self.changed,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "written": self.written,
+            "rewritten": self.rewritten,
+            "deleted": self.deleted,
+        }
+
+
+def next_parts(names: Iterable[str]) -> dict[str, int]:
+    """Folder -> the next free part number in it, after the parts named.
+
+    >>> next_parts(["stories/part-0.csv", "articles/x/part-4.csv", "stories/part-2.csv"])
+    {'stories': 3, 'articles/x': 5}
+    """
+    numbers: dict[str, int] = {}
+    for name in names:
+        folder, _, base = name.rpartition("/")
+        if match := _PART.match(base):
+            numbers[folder] = max(numbers.get(folder, 0), int(match.group(1)) + 1)
+    return numbers
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A part file to write: its name, partition, rows (raw) and statistics."""
+
+    name: str
+    partition: Partition
+    rows: pa.Table  # prepared for the format (``newscrawl.export.writers.prepared``)
+    keys: pa.Array
+    stats: dict[str, Any]
+
+
+class Plan:
+    """The part files of one export, written under their temporary names as the tables are planned.
+
+    Parts are written by a few threads: pyarrow encodes and compresses without holding the GIL."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        source: Source,
+        fmt: str,
+        gzipped: bool,
+        old_files: dict[str, dict[str, Any]],
+        keymap: KeyMap,
+    ) -> None:
+        self.dataset, self.source, self.fmt, self.gzipped = dataset, source, fmt, gzipped
+        self.ext = extension(fmt, gzipped)
+        self.keymap = keymap
+        self.files: dict[str, dict[str, Any]] = dict(old_files)
+        self.numbers = next_parts(old_files)
+        self.renames: list[tuple[str, str]] = []
+        self.dropped: list[str] = []  # files of the old key map rewritten or deleted
+        self.added: dict[str, tuple[Table, pa.Array]] = {}
+        self.current: dict[str, pa.Table] = {}  # the rows of new and changed keys, per table
+
+    def table(self, table: Table, incremental: bool) -> TableChanges:
+        change = TableChanges()
+        parts = []
+        if not incremental:
+            current = self._rows(table, None)
+            change.new = current.num_rows
+        else:
+            changed = self.source.changed(table, self.dataset.state["marks"])
+            current = self._rows(table, changed)
+            held = self.keymap.holders(table, changed) if changed else {}
+            previous = set().union(*held.values()) if held else set()
+            now = set(key_array(table, current).to_pylist())
+            change.new, change.changed = len(now - previous), len(now & previous)
+            change.removed = len(previous - now)
+            for name, leaving in sorted(held.items()):
+                part = self._without(table, name, leaving)
+                if part is not None:
+                    parts.append(part)
+                    change.rewritten.append(name)
+        stats, keys = Stats(table, current), key_array(table, current)
+        rows = prepared(table, current, self.fmt)
+        for partition, start, length in partitions(table, current):
+            folder = partition_dir(table, partition)
+            number = self.numbers[folder] = self.numbers.get(folder, 0) + 1
+            name = f"{folder}/part-{number - 1}{self.ext}"
+            piece = Part(
+                name, partition, rows.slice(start, length), keys.slice(start, length), stats.of(start, length)
+            )
+            parts.append(piece)
+            change.written.append(name)
+        self._write(table, parts)
+        rows = sum(info["rows"] for name, info in self.files.items() if name.split("/", 1)[0] == table.name)
+        change.unchanged = rows - change.new - change.changed
+        return change
+
+    def _rows(self, table: Table, keys: set[str] | None) -> pa.Table:
+        """The selected rows of a table (of keys, when given); stories come from the articles just read,
+        which TABLES lists before them."""
+        if table is STORIES:
+            return stories_of(self.current[ARTICLES.name])
+        self.current[table.name] = self.source.rows(table, keys)
+        return self.current[table.name]
+
+    def _without(self, table: Table, name: str, leaving: set[str]) -> Part | None:
+        """An older part again without the keys that leave it (changed or removed); None when none stays
+        (the part is then deleted)."""
+        self.dropped.append(name)
+        staying = [key for key in self.keymap.keys_of(name) if key not in leaving]
+        partition = self.files.pop(name)["partition"]
+        if not staying:
+            return None
+        raw = self.source.rows(table, staying)
+        if raw.num_rows != len(staying):
+            raise ExportError(
+                f"{self.dataset.root / name} lists rows the store no longer has unchanged; "
+                "run without --incremental to rewrite the dataset"
+            )
+        where = None if partition is None else (partition[0], partition[1])
+        rows, keys = prepared(table, raw, self.fmt), key_array(table, raw)
+        return Part(name, where, rows, keys, Stats(table, raw).of(0, raw.num_rows))
+
+    def _write(self, table: Table, parts: list[Part]) -> None:
+        def write(part: Part) -> tuple[int, str | None]:
+            path = self.dataset.root / temporary(part.name)
+            try:
+                return write_part(table, part.rows, path, self.fmt, self.gzipped)
+            except ValueError as exc:
+                raise ExportError(
+                    f"{part.name}: {exc}; delete {self.dataset.root} and export again"
+                ) from None
+
+        with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+            written = list(pool.map(write, parts))
+        for part, (size, sha256) in zip(parts, written, strict=True):
+            self.files[part.name] = {
+                "partition": None if part.partition is None else list(part.partition),
+                "bytes": size,
+                "sha256": sha256,
+                **part.stats,
+            }
+            self.renames.append((temporary(part.name), part.name))
+            self.added[part.name] = (table, part.keys)
