@@ -8,6 +8,7 @@ import time; and the default JSON Lines feeds apply only when the command line (
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,8 @@ from newscrawl.items import Article, FeedEntry
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
 
 # The JSON Lines a crawl appends to when no feed is named: one file per item class, in the data dir.
 DEFAULT_FEEDS: dict[str, type] = {"articles.jsonl": Article, "feed_entries.jsonl": FeedEntry}
@@ -52,4 +55,11 @@ class NewscrawlAddon:
             settings.set("FEEDS", feeds, priority="project")
         if not settings.get("USER_AGENT") or settings.getpriority("USER_AGENT") == 0:
             contact = settings.get("NEWSCRAWL_CONTACT_URL")
-            _set_default(settings, "USER_AGENT", f"newscrawl/0.1 (+{contact})")
+            _set_default(
+                settings, "USER_AGENT", f"newscrawl/0.1 (+{contact})" if contact else "newscrawl/0.1"
+            )
+            if not contact and not settings.get("NEWSCRAWL_REPLAY"):
+                logger.warning(
+                    "The user agent gives no contact: set NEWSCRAWL_CONTACT_URL to an address where the "
+                    "site's operators can reach whoever runs this crawler"
+                )

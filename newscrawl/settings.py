@@ -70,8 +70,10 @@ NEWSCRAWL_SPLASH_TIMEOUT = 30.0  # seconds Splash may take for one page (its ren
 NEWSCRAWL_SPLASH_WAIT = 0.0  # extra seconds after the load event, for content fetched later by script
 
 # Identify the crawler and say where to complain: USER_AGENT (default "Scrapy/VERSION
-# (+https://scrapy.org)") becomes "newscrawl/0.1 (+<contact URL>)" unless set.
-NEWSCRAWL_CONTACT_URL = os.environ.get("NEWSCRAWL_CONTACT_URL", "https://github.com/newscrawl/newscrawl")
+# (+https://scrapy.org)") becomes "newscrawl/0.1 (+<contact URL>)" unless set. Empty by default, as no
+# address is the right one for every deployment: the user agent is then "newscrawl/0.1", and a crawl of
+# the live site warns once that it gives no contact.
+NEWSCRAWL_CONTACT_URL = os.environ.get("NEWSCRAWL_CONTACT_URL", "")
 
 # The project's public address (its repository or home page), linked from an exported dataset's card and
 # Data Package. Empty by default: the dataset links to nothing that may not exist.

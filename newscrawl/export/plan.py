@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from newscrawl.export.parts import KeyMap, Partition, Stats, partition_dir, partitions, temporary
 from newscrawl.export.selection import ExportError
 from newscrawl.export.source import Source, key_array, stories_of
 from newscrawl.export.tables import ARTICLES, STORIES, Table
-from newscrawl.export.writers import extension, prepared, write_part
+from newscrawl.export.writers import arrow_schema, extension, prepared, write_part
 
 if TYPE_CHECKING:
     from newscrawl.export.dataset import Dataset
@@ -151,15 +153,21 @@ class Plan:
         partition = self.files.pop(name)["partition"]
         if not staying:
             return None
-        raw = self.source.rows(table, staying)
-        if raw.num_rows != len(staying):
+        if self.fmt == "parquet":
+            # The staying rows are unchanged since this part was written: read them back from it.
+            rows = pq.read_table(self.dataset.root / name, schema=arrow_schema(table))
+            rows = rows.filter(pc.invert(pc.is_in(key_array(table, rows), pa.array(sorted(leaving)))))
+            data = rows
+        else:  # the text formats are read back from the store, whose staying rows are as written
+            rows = self.source.rows(table, staying)
+            data = prepared(table, rows, self.fmt)
+        if rows.num_rows != len(staying):
             raise ExportError(
-                f"{self.dataset.root / name} lists rows the store no longer has unchanged; "
+                f"{self.dataset.root / name} does not hold the rows its export state lists; "
                 "run without --incremental to rewrite the dataset"
             )
         where = None if partition is None else (partition[0], partition[1])
-        rows, keys = prepared(table, raw, self.fmt), key_array(table, raw)
-        return Part(name, where, rows, keys, Stats(table, raw).of(0, raw.num_rows))
+        return Part(name, where, data, key_array(table, rows), Stats(table, rows).of(0, rows.num_rows))
 
     def _write(self, table: Table, parts: list[Part]) -> None:
         def write(part: Part) -> tuple[int, str | None]:
