@@ -11,7 +11,9 @@ spread over 90 days) through bulk SQL into the schema ``Store`` creates. Then, i
 3. an incremental export after 1% more articles, spread over every day and language of the store (each
    of the 270 partitions gets new rows: the most files an increment of this size can touch);
 4. an incremental export after 1% of the stored articles changed (a corrected title, fetched again),
-   spread the same way, so every partition and the stories part are rewritten without the old versions.
+   spread the same way, so the parts that held them and the stories part are rewritten without them;
+5. an incremental export after 1% more articles published in the last 3 days, as a nightly export after
+   the day's crawls finds them.
 
 Prints rows/s and ratios (goals: the full export at >= 0.5x the bare write, an incremental one after a 1%
 change >= 10x faster than a full one); asserts nothing.
@@ -46,15 +48,16 @@ COLUMNS = (
 )
 
 
-def synthesise(path: Path, first: int, count: int) -> None:
-    """Articles first..first+count-1 (one story per three of them) through bulk SQL."""
+def synthesise(path: Path, first: int, count: int, last_days: int = 0) -> None:
+    """Articles first..first+count-1 (one story per three of them) through bulk SQL, published over the
+    90 days, or over the last ``last_days`` of them."""
     Store.open(path).close()
     articles, tags, translations = [], [], []
     seen = "2026-04-01T00:00:00+00:00"
     for n in range(first, first + count):
         language, story = LANGS[n % 3], n // 3
         body = "\n\n".join(" ".join(WORDS[(n + i + j) % len(WORDS)] for j in range(40)) for i in range(5))
-        day = START + timedelta(days=story % 90)
+        day = START + timedelta(days=90 - last_days + story % last_days if last_days else story % 90)
         url = f"https://report.az/{'' if language == 'az' else language + '/'}finance/story-{n}"
         title = f"Story {story} in {language}: {WORDS[n % len(WORDS)]}"
         digest = content_hash({"url": url, "title": title, "body": body})
@@ -137,6 +140,16 @@ def main() -> None:
             f"scrapy export --incremental after {change.changed} changed articles: {corrected:.2f} s "
             f"({len(change.rewritten)} parts rewritten without their old versions), "
             f"{seconds / corrected:.1f}x faster than the full export"
+        )
+
+        synthesise(store, args.articles + added, added, last_days=3)
+        started = time.perf_counter()
+        result = export_dataset(store, Path(tmp) / "dataset", incremental=True)
+        recent = time.perf_counter() - started
+        change = result.changes["articles"]
+        print(
+            f"scrapy export --incremental after {change.new} new articles of the last 3 days: {recent:.2f} s "
+            f"({len(change.written)} parts written), {seconds / recent:.1f}x faster than the full export"
         )
 
 

@@ -184,14 +184,14 @@ def test_a_killed_export_leaves_nothing_the_next_one_keeps(store_path: Path, tmp
     out = tmp_path / "dataset"
     export_dataset(store_path, out)
     # What an export killed before it saved its state leaves: a key map and a part under temporary names.
-    (out / "_export_keys-99.parquet").write_bytes(b"half a file")
+    (out / "_export_keys-99.arrow").write_bytes(b"half a file")
     partition = next(out.glob("articles/*/*"))
     (partition / ".part-5.parquet.tmp").write_bytes(b"half a part")
     with closing(Store.open(store_path)) as store:
         store.upsert_article(article(60))
     export_dataset(store_path, out, incremental=True)
-    assert not (out / "_export_keys-99.parquet").exists() and not list(out.glob("**/.*.tmp"))
-    assert len(list(out.glob("_export_keys-*.parquet"))) == 1
+    assert not (out / "_export_keys-99.arrow").exists() and not list(out.glob("**/.*.tmp"))
+    assert len(list(out.glob("_export_keys-*.arrow"))) == 1
     same_as_full(store_path, out, tmp_path)
 
 

@@ -288,7 +288,7 @@ def render(
     add("datapackage.json, schemas/   Frictionless Data Package: every table and field")
     add("overview.svg                 articles per day and language")
     add("_export_state.json           the part files, their statistics and the export history")
-    add("_export_keys-<n>.parquet     which part file holds which row (for --incremental)")
+    add("_export_keys-<n>.arrow       which part file holds which row (for --incremental)")
     add("```\n")
     add(
         "`language` and `date` are folder names (Hive partitioning), not columns inside the files. "

@@ -3,7 +3,7 @@
 ``_export_state.json`` in the dataset directory records every part file with its partition, size and
 statistics (rows, rows with a value per column, articles per category: the card is written from them),
 the positions of the store's change logs the export read up to (``marks``), and the key map
-(``_export_keys-<n>.parquet``: which part holds which key). That is what makes an export exactly once and
+(``_export_keys-<n>.arrow``: which part holds which key). That is what makes an export exactly once and
 incremental:
 
 - A full export writes every selected row of the store into new part files and drops all older ones.
@@ -38,7 +38,7 @@ from newscrawl.schemas import SCHEMA_VERSION
 STATE_FILE = "_export_state.json"
 STATE_VERSION = 2
 KEYS_PREFIX = "_export_keys-"
-KEYS_NUMBER = re.compile(r"_export_keys-(\d+)\.parquet$")
+KEYS_NUMBER = re.compile(r"_export_keys-(\d+)\.arrow$")
 
 
 def _atomic_json(path: Path, data: Any) -> None:
@@ -106,7 +106,7 @@ class Dataset:
     def _drop_other_keys(self) -> None:
         """Remove key maps the state does not name (older ones, or one of an export killed before its
         state was saved)."""
-        for path in self.root.glob(f"{KEYS_PREFIX}*.parquet"):
+        for path in self.root.glob(f"{KEYS_PREFIX}*"):
             if path.name != self.state.get("keys"):
                 path.unlink()
 
@@ -197,7 +197,7 @@ class Dataset:
             deletes = sorted(self.files())
         keys = self.state.get("keys") if continuing else None
         if plan.dropped or plan.added or keys is None:
-            keys = f"{KEYS_PREFIX}{int(self.state.get('keys_generation', 0)) + 1}.parquet"
+            keys = f"{KEYS_PREFIX}{int(self.state.get('keys_generation', 0)) + 1}.arrow"
             keymap.replaced(plan.dropped, plan.added).write(self.root / keys)
         history = [*self.state.get("history", []), {"exported_at": exported_at, "incremental": incremental}]
         history[-1]["tables"] = {name: change.summary() for name, change in changes.items()}

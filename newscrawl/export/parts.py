@@ -2,7 +2,7 @@
 statistics, from which the card is written without reading the rows again), and the map of which part
 holds which key.
 
-The key map is a Parquet file of its own (``_export_keys-<n>.parquet``, ignored by Hive-style readers as
+The key map is an Arrow IPC file of its own (``_export_keys-<n>.arrow``, ignored by Hive-style readers as
 its name starts with ``_``): one row per exported row, its table, key and part file. An incremental export
 reads it to find the parts that hold the keys that changed, and writes the next one.
 """
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+import pyarrow.feather as feather
 
 from newscrawl.export.source import PARTITION_COLUMNS
 from newscrawl.export.tables import ARTICLES, NULL_PARTITION, PARTITION_KEYS, Table
@@ -107,7 +107,7 @@ class KeyMap:
 
     @classmethod
     def read(cls, path: Path) -> KeyMap:
-        data = pq.read_table(path, read_dictionary=["table", "file"])
+        data = feather.read_table(path)
         if data.schema != cls.SCHEMA:
             data = data.cast(cls.SCHEMA)
         return cls(data)
@@ -115,17 +115,16 @@ class KeyMap:
     def write(self, path: Path) -> None:
         """Write the map to path and to the disk: the export state saved next names it."""
         with path.open("wb") as handle:
-            pq.write_table(self.data, handle, compression="zstd")
+            feather.write_feather(self.data, handle, compression="lz4")
             handle.flush()
             os.fsync(handle.fileno())
 
-    def of_table(self, table: Table) -> pa.Table:
-        return self.data.filter(pc.equal(self.data.column("table"), table.name))
-
     def holders(self, table: Table, keys: Iterable[str]) -> dict[str, set[str]]:
         """part file -> those of keys it holds."""
-        rows = self.of_table(table)
-        found = rows.filter(pc.is_in(rows.column("key"), value_set=pa.array(list(keys), pa.string())))
+        rows = self.data.filter(
+            pc.is_in(self.data.column("key"), value_set=pa.array(list(keys), pa.string()))
+        )
+        found = rows.filter(pc.equal(rows.column("table"), table.name))
         held: dict[str, set[str]] = {}
         for key, name in zip(found.column("key").to_pylist(), found.column("file").to_pylist(), strict=True):
             held.setdefault(name, set()).add(key)

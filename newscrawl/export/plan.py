@@ -179,6 +179,8 @@ class Plan:
                     f"{part.name}: {exc}; delete {self.dataset.root} and export again"
                 ) from None
 
+        for folder in {part.name.rpartition("/")[0] for part in parts}:
+            (self.dataset.root / folder).mkdir(parents=True, exist_ok=True)
         with ThreadPoolExecutor(max_workers=WRITERS) as pool:
             written = list(pool.map(write, parts))
         for part, (size, sha256) in zip(parts, written, strict=True):

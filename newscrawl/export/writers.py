@@ -170,8 +170,7 @@ def write_part(table: Table, rows: pa.Table, path: Path, fmt: str, gzipped: bool
     """Write prepared rows (``prepared``) to path; return its size and, for the text formats, its
     SHA-256 (the Data Package states it; Frictionless does not check it on Parquet). A Parquet part is read
     back by pyarrow and checked against the table's schema before it is written; ValueError says what is
-    wrong."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    wrong. The folder of path must exist."""
     if fmt == "parquet":
         sink = pa.BufferOutputStream()
         pq.write_table(rows, sink, use_dictionary=rows.num_rows >= _DICTIONARY_FROM_ROWS)
