@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from newscrawl.export import ExportError, export_dataset, parse_selection
+from newscrawl.export import ExportError, export_dataset, parse_selection, source
 from newscrawl.export.dataset import STATE_FILE
 from newscrawl.items import Article, FeedEntry
 from newscrawl.store import Store
@@ -196,13 +196,16 @@ def test_a_killed_export_leaves_nothing_the_next_one_keeps(store_path: Path, tmp
 
 
 def test_stores_and_datasets_without_change_logs(store_path: Path, tmp_path: Path) -> None:
-    # A store not migrated to 0007 (no crawl ran since the upgrade; the export opens stores read-only).
+    # A store not migrated to 0007 (no crawl ran since the upgrade; the export opens stores read-only):
+    # what 0007 creates is dropped.
     with closing(sqlite3.connect(store_path)) as connection:
         triggers = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%changes%'"
         for (name,) in connection.execute(triggers).fetchall():
             connection.execute(f"DROP TRIGGER {name}")
         for name in ("article_changes", "feed_entry_changes"):
             connection.execute(f"DROP TABLE {name}")
+        for name in ("articles_language_published", "feed_entries_language_published"):
+            connection.execute(f"DROP INDEX {name}")
         connection.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
         connection.commit()
     out = tmp_path / "dataset"
@@ -240,3 +243,16 @@ def test_the_store_logs_every_write_once_per_key(store_path: Path) -> None:
         url: seq for url, seq in before.items() if url != url_of(3)
     }
     assert log("feed_entry_changes")[f"{url_of(4)} feed"] > log("feed_entry_changes")[f"{url_of(5)} feed"]
+
+
+def test_a_full_export_read_in_small_batches_writes_one_part_per_partition(
+    store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export_dataset(store_path, tmp_path / "whole")
+    monkeypatch.setattr(source, "BATCH_ROWS", 3)  # partitions hold 2 to 7 rows: most span batches
+    export_dataset(store_path, tmp_path / "batched")
+    for table in ("articles", "feed_entries", "stories"):
+        assert part_rows(tmp_path / "batched", table) == part_rows(tmp_path / "whole", table), table
+    for table in ("articles", "feed_entries"):
+        folders = [path.parent for path in (tmp_path / "batched").glob(f"{table}/*/*/part-*.parquet")]
+        assert len(folders) == len(set(folders)) > 10, table

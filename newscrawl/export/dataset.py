@@ -187,7 +187,10 @@ class Dataset:
         old_files = self.files() if continuing else {}
         keymap = KeyMap.read(self.root / self.state["keys"]) if continuing else KeyMap()
         plan = Plan(self, source, fmt, gzipped, old_files, keymap)
-        changes = {table.name: plan.table(table, continuing) for table in TABLES}
+        try:
+            changes = {table.name: plan.table(table, continuing) for table in TABLES}
+        finally:
+            plan.close()
         deletes = sorted(name for name in self.files() if name not in plan.files)
         for name in deletes:
             changes[name.split("/", 1)[0]].deleted.append(name)

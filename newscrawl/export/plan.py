@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -100,27 +100,55 @@ class Plan:
         self.renames: list[tuple[str, str]] = []
         self.dropped: list[str] = []  # files of the old key map rewritten or deleted
         self.added: dict[str, tuple[Table, pa.Array]] = {}
-        self.current: dict[str, pa.Table] = {}  # the rows of new and changed keys, per table
+        self.stories: list[pa.Table] = []  # the stories columns of the articles written
+        self.pool = ThreadPoolExecutor(max_workers=WRITERS)
+        self.writing: list[tuple[Table, Part, Future[tuple[int, str | None]]]] = []
 
     def table(self, table: Table, incremental: bool) -> TableChanges:
         change = TableChanges()
-        parts = []
-        if not incremental:
-            current = self._rows(table, None)
-            change.new = current.num_rows
+        if not incremental and table is not STORIES:
+            carried: pa.Table | None = None
+            for batch in self.source.batches(table):
+                # The last partition of a batch may go on in the next one: it waits for it.
+                rows = batch if carried is None else pa.concat_tables([carried, batch])
+                *_, (_, start, _) = partitions(table, rows)
+                carried = rows.slice(start)
+                self._add(table, rows.slice(0, start), change, [])
+            if carried is not None:
+                self._add(table, carried, change, [])
         else:
-            changed = self.source.changed(table, self.dataset.state["marks"])
-            current = self._rows(table, changed)
+            changed = self.source.changed(table, self.dataset.state["marks"]) if incremental else set()
+            if table is STORIES:  # a row per article: from the articles just read (TABLES lists them first)
+                current = (
+                    stories_of(pa.concat_tables(self.stories))
+                    if self.stories
+                    else self.source.rows(table, ())
+                )
+            else:
+                current = self.source.rows(table, changed)
             held = self.keymap.holders(table, changed) if changed else {}
             previous = set().union(*held.values()) if held else set()
             now = set(key_array(table, current).to_pylist())
-            change.new, change.changed = len(now - previous), len(now & previous)
+            change.changed = len(now & previous)
             change.removed = len(previous - now)
+            rewritten = []
             for name, leaving in sorted(held.items()):
                 part = self._without(table, name, leaving)
                 if part is not None:
-                    parts.append(part)
+                    rewritten.append(part)
                     change.rewritten.append(name)
+            self._add(table, current, change, rewritten)
+            change.new -= change.changed
+        self.collect()
+        rows = sum(info["rows"] for name, info in self.files.items() if name.split("/", 1)[0] == table.name)
+        change.unchanged = rows - change.new - change.changed
+        return change
+
+    def _add(self, table: Table, current: pa.Table, change: TableChanges, parts: list[Part]) -> None:
+        """Write the rows of a raw table into new parts, one per partition, with parts already planned."""
+        if table is ARTICLES:
+            self.stories.append(current.select(["story_id", "url", "title", "published_at", "_language"]))
+        change.new += current.num_rows
         stats, keys = Stats(table, current), key_array(table, current)
         rows = prepared(table, current, self.fmt)
         for partition, start, length in partitions(table, current):
@@ -133,17 +161,6 @@ class Plan:
             parts.append(piece)
             change.written.append(name)
         self._write(table, parts)
-        rows = sum(info["rows"] for name, info in self.files.items() if name.split("/", 1)[0] == table.name)
-        change.unchanged = rows - change.new - change.changed
-        return change
-
-    def _rows(self, table: Table, keys: set[str] | None) -> pa.Table:
-        """The selected rows of a table (of keys, when given); stories come from the articles just read,
-        which TABLES lists before them."""
-        if table is STORIES:
-            return stories_of(self.current[ARTICLES.name])
-        self.current[table.name] = self.source.rows(table, keys)
-        return self.current[table.name]
 
     def _without(self, table: Table, name: str, leaving: set[str]) -> Part | None:
         """An older part again without the keys that leave it (changed or removed); None when none stays
@@ -170,20 +187,26 @@ class Plan:
         return Part(name, where, data, key_array(table, rows), Stats(table, rows).of(0, rows.num_rows))
 
     def _write(self, table: Table, parts: list[Part]) -> None:
-        def write(part: Part) -> tuple[int, str | None]:
-            path = self.dataset.root / temporary(part.name)
-            try:
-                return write_part(table, part.rows, path, self.fmt, self.gzipped)
-            except ValueError as exc:
-                raise ExportError(
-                    f"{part.name}: {exc}; delete {self.dataset.root} and export again"
-                ) from None
-
+        """Hand parts to the writing threads, once the parts handed over before are written: the next
+        batch is read while this one is written, and memory holds two batches at most."""
+        self.collect()
         for folder in {part.name.rpartition("/")[0] for part in parts}:
             (self.dataset.root / folder).mkdir(parents=True, exist_ok=True)
-        with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-            written = list(pool.map(write, parts))
-        for part, (size, sha256) in zip(parts, written, strict=True):
+        self.writing = [(table, part, self.pool.submit(self._write_part, table, part)) for part in parts]
+
+    def _write_part(self, table: Table, part: Part) -> tuple[int, str | None]:
+        try:
+            return write_part(
+                table, part.rows, self.dataset.root / temporary(part.name), self.fmt, self.gzipped
+            )
+        except ValueError as exc:
+            raise ExportError(f"{part.name}: {exc}; delete {self.dataset.root} and export again") from None
+
+    def collect(self) -> None:
+        """Wait for the parts being written and record them."""
+        writing, self.writing = self.writing, []
+        for table, part, future in writing:
+            size, sha256 = future.result()
             self.files[part.name] = {
                 "partition": None if part.partition is None else list(part.partition),
                 "bytes": size,
@@ -192,3 +215,6 @@ class Plan:
             }
             self.renames.append((temporary(part.name), part.name))
             self.added[part.name] = (table, part.keys)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)

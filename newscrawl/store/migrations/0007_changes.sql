@@ -45,3 +45,7 @@ END;
 CREATE TRIGGER feed_entry_changes_delete AFTER DELETE ON feed_entries BEGIN
     INSERT OR REPLACE INTO feed_entry_changes (url, listing) VALUES (old.url, old.listing);
 END;
+-- A full export reads each edition in publication order, a partition (language, day) after the other,
+-- in batches: these indexes give that order without sorting the table.
+CREATE INDEX articles_language_published ON articles(language, published_at, url);
+CREATE INDEX feed_entries_language_published ON feed_entries(language, published_at, url, listing);
