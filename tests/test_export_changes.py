@@ -256,3 +256,17 @@ def test_a_full_export_read_in_small_batches_writes_one_part_per_partition(
     for table in ("articles", "feed_entries"):
         folders = [path.parent for path in (tmp_path / "batched").glob(f"{table}/*/*/part-*.parquet")]
         assert len(folders) == len(set(folders)) > 10, table
+
+
+def test_an_incremental_export_of_many_changes_reads_them_in_batches(
+    store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "dataset"
+    export_dataset(store_path, out)
+    with closing(Store.open(store_path)) as store:  # every article again, as a re-extraction would
+        for n in range(60):
+            store.upsert_article(article(n, title=f"Story {n}, edited"))
+    monkeypatch.setattr(source, "BATCH_ROWS", 7)
+    export_dataset(store_path, out, incremental=True)
+    assert last_export(out)["articles"]["changed"] == 60
+    same_as_full(store_path, out, tmp_path)

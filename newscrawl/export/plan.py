@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from newscrawl.export import source
 from newscrawl.export.parts import KeyMap, Partition, Stats, partition_dir, partitions, temporary
 from newscrawl.export.selection import ExportError
 from newscrawl.export.source import Source, key_array, stories_of
@@ -118,31 +119,36 @@ class Plan:
                 self._add(table, carried, change, [])
         else:
             changed = self.source.changed(table, self.dataset.state["marks"]) if incremental else set()
-            if table is STORIES:  # a row per article: from the articles just read (TABLES lists them first)
-                current = (
-                    stories_of(pa.concat_tables(self.stories))
-                    if self.stories
-                    else self.source.rows(table, ())
-                )
-            else:
-                current = self.source.rows(table, changed)
             held = self.keymap.holders(table, changed) if changed else {}
             previous = set().union(*held.values()) if held else set()
-            now = set(key_array(table, current).to_pylist())
-            change.changed = len(now & previous)
-            change.removed = len(previous - now)
-            rewritten = []
+            parts = []
             for name, leaving in sorted(held.items()):
                 part = self._without(table, name, leaving)
                 if part is not None:
-                    rewritten.append(part)
+                    parts.append(part)
                     change.rewritten.append(name)
-            self._add(table, current, change, rewritten)
+            now: set[str] = set()
+            for current in self._changed_rows(table, changed):
+                now.update(key_array(table, current).to_pylist())
+                self._add(table, current, change, parts)
+                parts = []
+            change.changed = len(now & previous)
+            change.removed = len(previous - now)
             change.new -= change.changed
         self.collect()
         rows = sum(info["rows"] for name, info in self.files.items() if name.split("/", 1)[0] == table.name)
         change.unchanged = rows - change.new - change.changed
         return change
+
+    def _changed_rows(self, table: Table, changed: set[str]) -> Iterator[pa.Table]:
+        """The selected rows of the changed keys, ``BATCH_ROWS`` keys at a time (a re-extraction of the
+        archive may change every article). Stories: one table, from the articles just read."""
+        if table is STORIES:  # TABLES lists the articles first
+            yield stories_of(pa.concat_tables(self.stories)) if self.stories else self.source.rows(table, ())
+            return
+        keys = sorted(changed)
+        for start in range(0, max(len(keys), 1), source.BATCH_ROWS):
+            yield self.source.rows(table, keys[start : start + source.BATCH_ROWS])
 
     def _add(self, table: Table, current: pa.Table, change: TableChanges, parts: list[Part]) -> None:
         """Write the rows of a raw table into new parts, one per partition, with parts already planned."""
