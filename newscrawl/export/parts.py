@@ -130,9 +130,14 @@ class KeyMap:
             held.setdefault(name, set()).add(key)
         return held
 
-    def keys_of(self, name: str) -> list[str]:
-        rows = self.data.filter(pc.equal(self.data.column("file"), name))
-        return [str(key) for key in rows.column("key").to_pylist()]
+    def keys_of(self, names: Iterable[str]) -> dict[str, list[str]]:
+        """part file -> every key it holds, for the files named."""
+        wanted = pa.array(sorted(names), pa.string())
+        rows = self.data.filter(pc.is_in(self.data.column("file").cast(pa.string()), value_set=wanted))
+        held: dict[str, list[str]] = {}
+        for key, name in zip(rows.column("key").to_pylist(), rows.column("file").to_pylist(), strict=True):
+            held.setdefault(name, []).append(key)
+        return held
 
     def replaced(self, dropped: Sequence[str], added: Mapping[str, tuple[Table, pa.Array]]) -> KeyMap:
         """A new map without the files dropped (rewritten or deleted) and with the keys of the files

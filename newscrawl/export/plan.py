@@ -122,8 +122,9 @@ class Plan:
             held = self.keymap.holders(table, changed) if changed else {}
             previous = set().union(*held.values()) if held else set()
             parts = []
+            holding = self.keymap.keys_of(held)
             for name, leaving in sorted(held.items()):
-                part = self._without(table, name, leaving)
+                part = self._without(table, name, holding[name], leaving)
                 if part is not None:
                     parts.append(part)
                     change.rewritten.append(name)
@@ -168,11 +169,11 @@ class Plan:
             change.written.append(name)
         self._write(table, parts)
 
-    def _without(self, table: Table, name: str, leaving: set[str]) -> Part | None:
+    def _without(self, table: Table, name: str, keys: list[str], leaving: set[str]) -> Part | None:
         """An older part again without the keys that leave it (changed or removed); None when none stays
         (the part is then deleted)."""
         self.dropped.append(name)
-        staying = [key for key in self.keymap.keys_of(name) if key not in leaving]
+        staying = [key for key in keys if key not in leaving]
         partition = self.files.pop(name)["partition"]
         if not staying:
             return None
