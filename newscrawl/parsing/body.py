@@ -121,9 +121,12 @@ def add_body(loader: ArticleLoader, page: Page) -> str | None:
     loader.add_value("lead", first_paragraph(body))
     loader.add_value("word_count", word_count(body))
     # Credit lines first, then "Source: ..." lines, which are not body text but still name the agency.
-    loader.add_value("source_agency_text", [*paragraphs, *lines])
-    if isinstance(article_body, str):
-        loader.add_value("source_agency_text", article_body)
+    # The first line that credits anyone is the answer: the lines after it are not read.
+    credits = [*paragraphs, *lines, *([article_body] if isinstance(article_body, str) else [])]
+    for line in credits:
+        loader.add_value("source_agency_text", line)
+        if loader.get_collected_values("source_agency_text"):
+            break
     for container in containers:
         images = image_src(xpath(INLINE_IMAGES)(container), every=True)
         loader.add_value("images", article_images(images))
