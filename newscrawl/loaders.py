@@ -32,10 +32,6 @@ _SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
 # whitespace _SPACES folds. Kept: ZWNJ and ZWJ, which Persian and Arabic words and emoji sequences need.
 _INVISIBLE = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
-# What any step of clean_text would change: an entity, an invisible character, white space other than
-# single spaces between words. A value with none of them (and in NFC) is returned as it is.
-_NEEDS_CLEANING = re.compile(rf"&|[^\S ]|  |^ | $|{_INVISIBLE.pattern}")
-
 
 def clean_text(value: str) -> str:
     """Text as a reader sees it: entities decoded, NFC, odd and zero-width spaces gone, single spaces.
@@ -52,11 +48,29 @@ def clean_text(value: str) -> str:
     >>> clean_text("invoice\\u202egnp.exe"), clean_text("a\\x00b\\x1bc\\u2066d\\u2069")
     ('invoicegnp.exe', 'abcd')
     """
-    if _NEEDS_CLEANING.search(value) is None and (value.isascii() or unicodedata.is_normalized("NFC", value)):
-        return value  # already clean, as most values are by their second processor
+    if _is_clean(value):
+        return value  # as most values are by their second processor
     value = html.unescape(value)
     value = _INVISIBLE.sub("", unicodedata.normalize("NFC", value))
     return _SPACES.sub(" ", value).strip()
+
+
+def _is_clean(value: str) -> bool:
+    """Whether no step of clean_text would change a value: no entity; no character that is not printable
+    (every white space but the space, every invisible and control character is not); single spaces
+    between words only; NFC.
+
+    >>> _is_clean("S. Korean ministers"), _is_clean("a\\u00a0b"), _is_clean("a  b"), _is_clean("a\\u200bb")
+    (True, False, False, False)
+    """
+    return (
+        value.isprintable()
+        and "&" not in value
+        and "  " not in value
+        and value[:1] != " "
+        and value[-1:] != " "
+        and (value.isascii() or unicodedata.is_normalized("NFC", value))
+    )
 
 
 def body_paragraph(value: str) -> str | None:
