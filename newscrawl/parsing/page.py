@@ -30,6 +30,7 @@ class Page:
         headline = next(self.root.iter("h1"), None)
         article = next(headline.iterancestors("article"), None) if headline is not None else None
         self.article = article if article is not None else self.root
+        self._selected: dict[str, list[Any]] = {}
         self.meta: dict[str, list[str]] = {}
         self.links: dict[str, list[etree._Element]] = {}
         scripts: list[str] = []
@@ -48,10 +49,14 @@ class Page:
         self.ld_article, self.ld_breadcrumb = jsonld.article_and_breadcrumb(scripts)
 
     def select(self, query: str) -> list[Any]:
-        """What a selector finds in the article, else in the whole page."""
-        return select(self.article, query) or (
-            select(self.root, query) if self.article is not self.root else []
-        )
+        """What a selector finds in the article, else in the whole page (asked once per page and query:
+        fields read from the same elements ask again)."""
+        found = self._selected.get(query)
+        if found is None:
+            found = self._selected[query] = select(self.article, query) or (
+                select(self.root, query) if self.article is not self.root else []
+            )
+        return found
 
     def texts(self, query: str) -> list[str]:
         return [text_of(node) for node in self.select(query)]
