@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
@@ -125,7 +126,14 @@ def canonical_url(url: str, base: str = BASE_URL) -> str:
     >>> canonical_url("https://report.az/")
     'https://report.az/'
     """
-    parts = urlsplit(safe_url_string(url if "://" in url else urljoin(base, url)))
+    return _canonical_absolute(url if "://" in url else urljoin(base, url))
+
+
+@lru_cache(maxsize=64)
+def _canonical_absolute(url: str) -> str:
+    """``canonical_url`` of an absolute URL, remembered for the last few: a page asks for its own URL
+    several times (its response URL, its canonical link, the edition of both), its photo twice."""
+    parts = urlsplit(safe_url_string(url))
     if parts.hostname not in _HOSTS:
         return urlunsplit(parts)
     path = parts.path or "/"
