@@ -12,7 +12,8 @@ import re
 import unicodedata
 from collections import ChainMap
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar
+from re import Pattern
+from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 from itemloaders import ItemLoader
@@ -284,6 +285,24 @@ class CachedLoader(ItemLoader):
             proc = self.get_output_processor(field_name)
             step = self._output[field_name] = (proc, _takes_loader_context(proc))
         return step
+
+    def add_value(
+        self,
+        field_name: str | None,
+        value: Any,
+        *processors: Callable[..., Any],
+        re: str | Pattern[str] | None = None,
+        **kw: Any,
+    ) -> Self:
+        """``ItemLoader.add_value``; a value for one field without processors of its own (how the parsers
+        add every value) goes straight to the field's input processor."""
+        if processors or re or kw or not field_name:
+            return super().add_value(field_name, value, *processors, re=re, **kw)
+        if value is not None:
+            processed = self._process_input_value(field_name, arg_to_iter(value))
+            if processed:
+                self._values.setdefault(field_name, []).extend(arg_to_iter(processed))
+        return self
 
     def _process_input_value(self, field_name: str, value: Any) -> Any:
         proc, takes_context = self._input_step(field_name)
