@@ -109,6 +109,12 @@ SITE: dict[str, Language] = {
 _ALIAS_PREFIXES: tuple[tuple[str, str], ...] = (("/az/", "/"), ("/en/amp/", "/en/"), ("/ru/amp/", "/ru/"))
 _HOSTS = {DOMAIN, f"www.{DOMAIN}"}
 _SITE_ID = re.compile(r"(\d+)/?$")
+# A report.az URL as most links write it: lower-case scheme and host, a path of unreserved characters (no
+# percent escapes, no dot segments), then at most a query or fragment of visible ASCII, which is dropped.
+_PLAIN_SITE_URL = re.compile(
+    r"https?://(?:www\.)?report\.az(?P<path>(?:/(?!\.\.?(?:[/?#]|\Z))[\w~.-]*)*)(?:[?#][!-\[\]-~]*)?\Z",
+    re.ASCII,
+)
 
 
 def canonical_url(url: str, base: str = BASE_URL) -> str:
@@ -133,10 +139,14 @@ def canonical_url(url: str, base: str = BASE_URL) -> str:
 def _canonical_absolute(url: str) -> str:
     """``canonical_url`` of an absolute URL, remembered for the last few: a page asks for its own URL
     several times (its response URL, its canonical link, the edition of both), its photo twice."""
-    parts = urlsplit(safe_url_string(url))
-    if parts.hostname not in _HOSTS:
-        return urlunsplit(parts)
-    path = parts.path or "/"
+    plain = _PLAIN_SITE_URL.match(url)
+    if plain is not None:  # nothing for safe_url_string to change in the part that is kept
+        path: str = plain.group("path") or "/"
+    else:
+        parts = urlsplit(safe_url_string(url))
+        if parts.hostname not in _HOSTS:
+            return urlunsplit(parts)
+        path = parts.path or "/"
     for alias, replacement in _ALIAS_PREFIXES:
         if path.startswith(alias):
             path = replacement + path[len(alias) :]
