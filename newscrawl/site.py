@@ -109,10 +109,12 @@ SITE: dict[str, Language] = {
 _ALIAS_PREFIXES: tuple[tuple[str, str], ...] = (("/az/", "/"), ("/en/amp/", "/en/"), ("/ru/amp/", "/ru/"))
 _HOSTS = {DOMAIN, f"www.{DOMAIN}"}
 _SITE_ID = re.compile(r"(\d+)/?$")
-# A report.az URL as most links write it: lower-case scheme and host, a path of unreserved characters (no
-# percent escapes, no dot segments), then at most a query or fragment of visible ASCII, which is dropped.
-_PLAIN_SITE_URL = re.compile(
-    r"https?://(?:www\.)?report\.az(?P<path>(?:/(?!\.\.?(?:[/?#]|\Z))[\w~.-]*)*)(?:[?#][!-\[\]-~]*)?\Z",
+# A URL as most links write it: lower-case scheme and host (a name, not an address), a path of unreserved
+# characters (no percent escapes, no dot segments), then at most a query or fragment of visible ASCII.
+# safe_url_string would change none of it.
+_PLAIN_URL = re.compile(
+    r"https?://(?P<host>(?:[a-z0-9-]+\.)+[a-z][a-z0-9-]*)(?P<path>(?:/(?!\.\.?(?:[/?#]|\Z))[\w~.-]*)*)"
+    r"(?P<rest>[?#][!-\[\]-~]*)?\Z",
     re.ASCII,
 )
 
@@ -139,9 +141,11 @@ def canonical_url(url: str, base: str = BASE_URL) -> str:
 def _canonical_absolute(url: str) -> str:
     """``canonical_url`` of an absolute URL, remembered for the last few: a page asks for its own URL
     several times (its response URL, its canonical link, the edition of both), its photo twice."""
-    plain = _PLAIN_SITE_URL.match(url)
-    if plain is not None:  # nothing for safe_url_string to change in the part that is kept
+    plain = _PLAIN_URL.match(url)
+    if plain is not None and plain.group("host") in _HOSTS:  # the query and fragment are dropped
         path: str = plain.group("path") or "/"
+    elif plain is not None and plain.group("rest") is None:
+        return url
     else:
         parts = urlsplit(safe_url_string(url))
         if parts.hostname not in _HOSTS:
