@@ -108,6 +108,7 @@ SITE: dict[str, Language] = {
 # Prefixes that are aliases of a canonical page: the old "/az/" prefix (M) and English AMP pages (M).
 _ALIAS_PREFIXES: tuple[tuple[str, str], ...] = (("/az/", "/"), ("/en/amp/", "/en/"), ("/ru/amp/", "/ru/"))
 _HOSTS = {DOMAIN, f"www.{DOMAIN}"}
+_SITE_ROOT = f"{BASE_URL}/"
 _SITE_ID = re.compile(r"(\d+)/?$")
 # A URL as most links write it: lower-case scheme and host (a name, not an address), a path of unreserved
 # characters (no percent escapes, no dot segments), then at most a query or fragment of visible ASCII.
@@ -168,7 +169,9 @@ def language_of(url: str) -> str:
     >>> language_of("https://report.az/hadise/x")
     'az'
     """
-    path = urlsplit(canonical_url(url)).path
+    canonical = canonical_url(url)
+    # The site's canonical URLs are the base URL and a path: the path without a parse.
+    path = canonical[len(BASE_URL) :] if canonical.startswith(_SITE_ROOT) else urlsplit(canonical).path
     for code in ("en", "ru"):
         if path == f"/{code}" or path.startswith(f"/{code}/"):
             return code
