@@ -46,7 +46,11 @@ def is_promo(line: str) -> bool:
     >>> is_promo("Telegram was blocked in the country on Monday, the regulator said.")
     False
     """
-    return any(pattern.match(line) for pattern in PROMO_PATTERNS)
+    return _PROMO.match(line) is not None
+
+
+# The patterns as one alternation: one match call per line instead of one per pattern.
+_PROMO = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in PROMO_PATTERNS), re.IGNORECASE)
 
 
 _QUOTES = "“”„«»\"'‘’"

@@ -10,12 +10,16 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections import ChainMap
+from collections.abc import Callable, Iterable, Mapping
+from re import Pattern
+from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 from itemloaders import ItemLoader
-from itemloaders.processors import Identity, MapCompose, TakeFirst
+from itemloaders import processors as _processors
+from itemloaders.processors import Identity, TakeFirst
+from itemloaders.utils import arg_to_iter, get_func_args
 
 from newscrawl.attribution import is_promo, source_agency
 from newscrawl.dates import isoformat, parse_date
@@ -45,9 +49,29 @@ def clean_text(value: str) -> str:
     >>> clean_text("invoice\\u202egnp.exe"), clean_text("a\\x00b\\x1bc\\u2066d\\u2069")
     ('invoicegnp.exe', 'abcd')
     """
+    if _is_clean(value):
+        return value  # as most values are by their second processor
     value = html.unescape(value)
     value = _INVISIBLE.sub("", unicodedata.normalize("NFC", value))
     return _SPACES.sub(" ", value).strip()
+
+
+def _is_clean(value: str) -> bool:
+    """Whether no step of clean_text would change a value: no entity; no character that is not printable
+    (every white space but the space, every invisible and control character is not); single spaces
+    between words only; NFC.
+
+    >>> _is_clean("S. Korean ministers"), _is_clean("a\\u00a0b"), _is_clean("a  b"), _is_clean("a\\u200bb")
+    (True, False, False, False)
+    """
+    return (
+        value.isprintable()
+        and "&" not in value
+        and "  " not in value
+        and value[:1] != " "
+        and value[-1:] != " "
+        and (value.isascii() or unicodedata.is_normalized("NFC", value))
+    )
 
 
 def body_paragraph(value: str) -> str | None:
@@ -201,7 +225,108 @@ def credited_agency(values: Iterable[str | None]) -> str | None:
     return first_not_none(values) or None
 
 
-class ArticleLoader(ItemLoader):
+def _takes_loader_context(function: Callable[..., Any]) -> bool:
+    return "loader_context" in get_func_args(function)
+
+
+class MapCompose(_processors.MapCompose):
+    """itemloaders' ``MapCompose``, with which of its functions take the loader context found once, when
+    the processor is built, instead of on every call."""
+
+    def __init__(self, *functions: Callable[..., Any], **default_loader_context: Any) -> None:
+        super().__init__(*functions, **default_loader_context)
+        self._steps = tuple((f, _takes_loader_context(f)) for f in functions)
+
+    def __call__(self, value: Any, loader_context: Mapping[str, Any] | None = None) -> list[Any]:
+        values = arg_to_iter(value)
+        context: Mapping[str, Any] = self.default_loader_context
+        if loader_context:
+            context = ChainMap(loader_context, context) if context else loader_context  # type: ignore[arg-type]
+        for function, takes_context in self._steps:
+            next_values: list[Any] = []
+            for v in values:
+                try:
+                    result = function(v, loader_context=context) if takes_context else function(v)
+                except Exception as e:
+                    raise ValueError(
+                        f"Error in MapCompose with {function!s} value={value!r} "
+                        f"error='{type(e).__name__}: {e!s}'"
+                    ) from e
+                if result.__class__ is str:
+                    next_values.append(result)
+                else:
+                    next_values += arg_to_iter(result)
+            values = next_values
+        return values  # type: ignore[return-value]
+
+
+class CachedLoader(ItemLoader):
+    """An ``ItemLoader`` that looks up each field's input and output processor once per loader class (the
+    base class asks the item's field metadata on every value added and every value read), and whether
+    it takes the loader context."""
+
+    _input: ClassVar[dict[str, tuple[Callable[..., Any], bool]]] = {}
+    _output: ClassVar[dict[str, tuple[Callable[..., Any], bool]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._input, cls._output = {}, {}
+
+    def _input_step(self, field_name: str) -> tuple[Callable[..., Any], bool]:
+        step = self._input.get(field_name)
+        if step is None:
+            proc = self.get_input_processor(field_name)
+            step = self._input[field_name] = (proc, _takes_loader_context(proc))
+        return step
+
+    def _output_step(self, field_name: str) -> tuple[Callable[..., Any], bool]:
+        step = self._output.get(field_name)
+        if step is None:
+            proc = self.get_output_processor(field_name)
+            step = self._output[field_name] = (proc, _takes_loader_context(proc))
+        return step
+
+    def add_value(
+        self,
+        field_name: str | None,
+        value: Any,
+        *processors: Callable[..., Any],
+        re: str | Pattern[str] | None = None,
+        **kw: Any,
+    ) -> Self:
+        """``ItemLoader.add_value``; a value for one field without processors of its own (how the parsers
+        add every value) goes straight to the field's input processor."""
+        if processors or re or kw or not field_name:
+            return super().add_value(field_name, value, *processors, re=re, **kw)
+        if value is not None:
+            processed = self._process_input_value(field_name, arg_to_iter(value))
+            if processed:
+                self._values.setdefault(field_name, []).extend(arg_to_iter(processed))
+        return self
+
+    def _process_input_value(self, field_name: str, value: Any) -> Any:
+        proc, takes_context = self._input_step(field_name)
+        try:
+            return proc(value, loader_context=self.context) if takes_context else proc(value)
+        except Exception as e:
+            raise ValueError(
+                f"Error with input processor {proc.__class__.__name__}:"
+                f" field={field_name!r} value={value!r} error='{type(e).__name__}: {e!s}'"
+            ) from e
+
+    def get_output_value(self, field_name: str) -> Any:
+        proc, takes_context = self._output_step(field_name)
+        value = self._values.get(field_name, [])
+        try:
+            return proc(value, loader_context=self.context) if takes_context else proc(value)
+        except Exception as e:
+            raise ValueError(
+                f"Error with output processor: field={field_name!r} "
+                f"value={value!r} error='{type(e).__name__}: {e!s}'"
+            ) from e
+
+
+class ArticleLoader(CachedLoader):
     """Builds an Article. Context: ``base_url`` (the page URL) resolves relative links."""
 
     default_item_class = Article
@@ -229,7 +354,7 @@ class ArticleLoader(ItemLoader):
     fetched_at_in = Identity()
 
 
-class FeedEntryLoader(ItemLoader):
+class FeedEntryLoader(CachedLoader):
     """Builds a FeedEntry. Context: ``base_url`` and ``language`` (for the media markers)."""
 
     default_item_class = FeedEntry

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
@@ -107,7 +108,16 @@ SITE: dict[str, Language] = {
 # Prefixes that are aliases of a canonical page: the old "/az/" prefix (M) and English AMP pages (M).
 _ALIAS_PREFIXES: tuple[tuple[str, str], ...] = (("/az/", "/"), ("/en/amp/", "/en/"), ("/ru/amp/", "/ru/"))
 _HOSTS = {DOMAIN, f"www.{DOMAIN}"}
+_SITE_ROOT = f"{BASE_URL}/"
 _SITE_ID = re.compile(r"(\d+)/?$")
+# A URL as most links write it: lower-case scheme and host (a name, not an address), a path of unreserved
+# characters (no percent escapes, no dot segments), then at most a query or fragment of visible ASCII.
+# safe_url_string would change none of it.
+_PLAIN_URL = re.compile(
+    r"https?://(?P<host>(?:[a-z0-9-]+\.)+[a-z][a-z0-9-]*)(?P<path>(?:/(?!\.\.?(?:[/?#]|\Z))[\w~.-]*)*)"
+    r"(?P<rest>[?#][!-\[\]-~]*)?\Z",
+    re.ASCII,
+)
 
 
 def canonical_url(url: str, base: str = BASE_URL) -> str:
@@ -125,10 +135,23 @@ def canonical_url(url: str, base: str = BASE_URL) -> str:
     >>> canonical_url("https://report.az/")
     'https://report.az/'
     """
-    parts = urlsplit(safe_url_string(url if "://" in url else urljoin(base, url)))
-    if parts.hostname not in _HOSTS:
-        return urlunsplit(parts)
-    path = parts.path or "/"
+    return _canonical_absolute(url if "://" in url else urljoin(base, url))
+
+
+@lru_cache(maxsize=64)
+def _canonical_absolute(url: str) -> str:
+    """``canonical_url`` of an absolute URL, remembered for the last few: a page asks for its own URL
+    several times (its response URL, its canonical link, the edition of both), its photo twice."""
+    plain = _PLAIN_URL.match(url)
+    if plain is not None and plain.group("host") in _HOSTS:  # the query and fragment are dropped
+        path: str = plain.group("path") or "/"
+    elif plain is not None and plain.group("rest") is None:
+        return url
+    else:
+        parts = urlsplit(safe_url_string(url))
+        if parts.hostname not in _HOSTS:
+            return urlunsplit(parts)
+        path = parts.path or "/"
     for alias, replacement in _ALIAS_PREFIXES:
         if path.startswith(alias):
             path = replacement + path[len(alias) :]
@@ -146,7 +169,9 @@ def language_of(url: str) -> str:
     >>> language_of("https://report.az/hadise/x")
     'az'
     """
-    path = urlsplit(canonical_url(url)).path
+    canonical = canonical_url(url)
+    # The site's canonical URLs are the base URL and a path: the path without a parse.
+    path = canonical[len(BASE_URL) :] if canonical.startswith(_SITE_ROOT) else urlsplit(canonical).path
     for code in ("en", "ru"):
         if path == f"/{code}" or path.startswith(f"/{code}/"):
             return code

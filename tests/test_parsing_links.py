@@ -1,15 +1,18 @@
-"""The cheap look at a page's source that spares the exact look at its links for other editions."""
+"""The cheap look at a page's source that spares the exact look at its links for other editions, and the
+cheap path of canonical_url for plain URLs."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from lxml import html
+from w3lib.url import safe_url_string
 
 from newscrawl.parsing.links import may_link_other_editions, other_edition_links
 from newscrawl.replay import iter_snapshot
-from newscrawl.site import language_of
+from newscrawl.site import canonical_url, language_of
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -64,3 +67,36 @@ def test_a_page_ruled_out_by_its_source_has_no_link_to_another_edition(snapshot:
         checked += 1
         ruled_out += not may
     assert checked and ruled_out  # the look rules pages out, and never one with such a link
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://report.az/en/x/?utm=1#top",  # the shortcut: plain path, query and fragment dropped
+        "http://www.report.az/az/x",
+        "https://report.az?x",
+        "https://report.az/en/amp/x.",
+        "https://report.az/en/../x",  # the general path: dot segments, capitals, escapes, spaces
+        "https://report.az/en/./x/",
+        "https://REPORT.az/en/x",
+        "https://report.az/en/x y",
+        "https://report.az/en/x%2F",
+        "https://report.az/x?a b\\c",
+        "https://static.report.az/photo/a_850.jpg",  # other hosts: kept as they are, or made safe
+        "https://static.report.az/photo/a_850.jpg?v=1",
+        "https://static.report.az/photo/a 850.jpg",
+        "https://127.0.0.1/x",
+    ],
+)
+def test_canonical_url_shortcut_agrees_with_safe_url_string(url: str) -> None:
+    parts = urlsplit(safe_url_string(url))
+    if parts.hostname not in ("report.az", "www.report.az"):
+        assert canonical_url(url) == urlunsplit(parts)
+        return
+    path = parts.path or "/"
+    for alias, replacement in (("/az/", "/"), ("/en/amp/", "/en/"), ("/ru/amp/", "/ru/")):
+        if path.startswith(alias):
+            path = replacement + path[len(alias) :]
+            break
+    expected = "https://report.az" + (path.rstrip("/") or "/")
+    assert canonical_url(url) == expected

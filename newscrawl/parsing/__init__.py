@@ -13,10 +13,10 @@ stays None and is counted as ``newscrawl/field_missing/<field>``; a wrong guess 
 gap. The markup the class names follow is the contract in ``fixtures/README.md``; when the live site
 differs, the constants change.
 
-By page kind: ``article.py``, ``body.py`` and ``page.py`` (article pages), ``cards.py`` (listing cards
-and the batch cursor), ``sidebar.py`` (the Latest News column), ``navigation.py`` (feed link,
-categories); ``entries.py`` is what cards and the column share, ``markup.py`` and ``links.py`` what every
-kind shares (compiled selectors, visible text, images; what a link points to).
+By page kind: ``article.py``, ``body.py``, ``page.py`` and ``classes.py`` (article pages), ``cards.py``
+(listing cards and the batch cursor), ``sidebar.py`` (the Latest News column), ``navigation.py`` (feed
+link, categories); ``entries.py`` is what cards and the column share, ``markup.py`` and ``links.py`` what
+every kind shares (compiled selectors, visible text, images; what a link points to).
 """
 
 from __future__ import annotations

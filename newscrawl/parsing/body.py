@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from newscrawl.loaders import ArticleLoader, body_paragraphs, first_paragraph, word_count
+from newscrawl.loaders import ArticleLoader, first_paragraph, word_count
 from newscrawl.parsing.markup import CHROME_TAGS, article_images, image_src, text_of, xpath
 from newscrawl.parsing.page import Page
 from newscrawl.site import canonical_url, is_article_url
@@ -98,32 +98,37 @@ CONTAINER_SOURCES = frozenset(name for name, _ in BODY_SOURCES)
 def add_body(loader: ArticleLoader, page: Page) -> str | None:
     """Adds body, lead, word_count, source_agency_text, images, has_video; the body's source."""
     containers: list[etree._Element] = []
-    paragraphs: list[str] = []
     lines: list[str] = []
     source = None
     base = page.response.url
+    # Each layer's lines go to the loader, whose input processor keeps the article paragraphs among them:
+    # the first layer that has any is the body.
     for name, find in BODY_SOURCES:
         containers = find(page)
         lines = [text_of(p) for container in containers for p in _text_paragraphs(container, base)]
-        paragraphs = body_paragraphs(lines)
-        if paragraphs:
+        loader.add_value("body", lines)
+        if loader.get_collected_values("body"):
             source = name
             break
     article_body = page.ld_article.get("articleBody")
-    if not paragraphs and isinstance(article_body, str):
+    if source is None and isinstance(article_body, str):
         lines = article_body.split("\n")
-        paragraphs = body_paragraphs(lines)
-        containers, source = [], "json_ld_article_body" if paragraphs else None
-    if not paragraphs:
+        loader.add_value("body", lines)
+        containers = []
+        source = "json_ld_article_body" if loader.get_collected_values("body") else None
+    if source is None:
         return None
+    paragraphs: list[str] = loader.get_collected_values("body")
     body = "\n\n".join(paragraphs)
-    loader.add_value("body", paragraphs)
     loader.add_value("lead", first_paragraph(body))
     loader.add_value("word_count", word_count(body))
     # Credit lines first, then "Source: ..." lines, which are not body text but still name the agency.
-    loader.add_value("source_agency_text", [*paragraphs, *lines])
-    if isinstance(article_body, str):
-        loader.add_value("source_agency_text", article_body)
+    # The first line that credits anyone is the answer: the lines after it are not read.
+    credits = [*paragraphs, *lines, *([article_body] if isinstance(article_body, str) else [])]
+    for line in credits:
+        loader.add_value("source_agency_text", line)
+        if loader.get_collected_values("source_agency_text"):
+            break
     for container in containers:
         images = image_src(xpath(INLINE_IMAGES)(container), every=True)
         loader.add_value("images", article_images(images))

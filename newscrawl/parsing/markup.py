@@ -122,9 +122,12 @@ def text_of(element: etree._Element) -> str:
     >>> text_of(html.fromstring("<p>S.&nbsp;Korean <b>min</b>isters<br>head<script>x()</script></p>"))
     'S. Korean ministers head'
     """
+    if not isinstance(element, etree._Element):
+        return ""
+    if not len(element) and isinstance(element.tag, str):  # a leaf element: its own text alone
+        return "" if element.tag in HIDDEN_TAGS or element.tag == "br" else clean_text(element.text or "")
     parts: list[str] = []
-    if isinstance(element, etree._Element):
-        _visible_text(element, parts)
+    _visible_text(element, parts)
     return clean_text("".join(parts))
 
 

@@ -1,5 +1,6 @@
 """An article page as the article parsers read it: its tree, the article element around its headline
-(where class selectors look first), its ``<head>`` read in one pass, its bytes for cheap scans.
+(where class selectors look first, answered from one index of its classes: ``classes.py``), its
+``<head>`` read in one pass, its bytes for cheap scans.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from lxml import etree
 from scrapy.http import TextResponse
 
 from newscrawl import jsonld
+from newscrawl.parsing.classes import ClassIndex
 from newscrawl.parsing.markup import select, text_of, tree_of
 from newscrawl.site import language_of
 
@@ -30,6 +32,8 @@ class Page:
         headline = next(self.root.iter("h1"), None)
         article = next(headline.iterancestors("article"), None) if headline is not None else None
         self.article = article if article is not None else self.root
+        self._selected: dict[str, list[Any]] = {}
+        self._classes: ClassIndex | None = None  # the article's, once a selector asks
         self.meta: dict[str, list[str]] = {}
         self.links: dict[str, list[etree._Element]] = {}
         scripts: list[str] = []
@@ -48,10 +52,18 @@ class Page:
         self.ld_article, self.ld_breadcrumb = jsonld.article_and_breadcrumb(scripts)
 
     def select(self, query: str) -> list[Any]:
-        """What a selector finds in the article, else in the whole page."""
-        return select(self.article, query) or (
-            select(self.root, query) if self.article is not self.root else []
-        )
+        """What a selector finds in the article, else in the whole page (asked once per page and query:
+        fields read from the same elements ask again)."""
+        found = self._selected.get(query)
+        if found is None:
+            if self.article is self.root:
+                found = select(self.root, query)
+            else:
+                if self._classes is None:
+                    self._classes = ClassIndex(self.article)
+                found = self._classes.select(query) or select(self.root, query)
+            self._selected[query] = found
+        return found
 
     def texts(self, query: str) -> list[str]:
         return [text_of(node) for node in self.select(query)]
