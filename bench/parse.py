@@ -4,7 +4,7 @@
 
 For every article page of the snapshot: ms/page for our full path (``parse_article`` on an HtmlResponse
 built from the file bytes) and for ``trafilatura.bare_extraction`` on the same HTML, and their ratio
-(goal: ours at least 10x faster; printed, never asserted). Then, as an independent cross-check, body
+(goal: ours at least 5x faster, aiming at 10x; printed, never asserted). Then, as an independent cross-check, body
 agreement with trafilatura (token F1 per page) and date agreement with ``htmldate.find_date``.
 
 Heavy weight: the same articles rendered at the live site's weight (100-300 KB: inline CSS, scripts, full
@@ -46,7 +46,8 @@ from newscrawl.replay import EXTENSION_TYPES, iter_snapshot  # noqa: E402
 from newscrawl.site import is_article_url  # noqa: E402
 
 SNAPSHOT = ROOT / "fixtures" / "snapshot"
-GOAL = 10.0
+GOAL = 5.0  # issue 22: at least 5x faster than trafilatura on the light pages
+AIM = 10.0  # and toward 10x
 GOAL_HEAVY_LXML = 3.0
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -156,7 +157,9 @@ def main() -> int:
     print(f"ours (parse_article)              {ms_ours:8.3f} ms/page")
     print(f"trafilatura.bare_extraction       {ms_theirs:8.3f} ms/page")
     verdict = "met" if ratio >= GOAL else "NOT met"
-    print(f"ratio                             {ratio:8.1f}x  (goal >= {GOAL:.0f}x: {verdict})")
+    print(
+        f"ratio                             {ratio:8.1f}x  (goal >= {GOAL:.0f}x: {verdict}; aim {AIM:.0f}x)"
+    )
 
     f1s, covered, dates_agree, disagreements = [], [], 0, []
     for url, body in pages:
