@@ -4,8 +4,9 @@
 
 For every article page of the snapshot: ms/page for our full path (``parse_article`` on an HtmlResponse
 built from the file bytes) and for ``trafilatura.bare_extraction`` on the same HTML, and their ratio
-(goal: ours at least 5x faster, aiming at 10x; printed, never asserted). Then, as an independent cross-check, body
-agreement with trafilatura (token F1 per page) and date agreement with ``htmldate.find_date``.
+(goal: ours at least 5x faster, aiming at 10x; printed, never asserted). Then, as an independent
+cross-check, body agreement with trafilatura (token F1 per page) and date agreement with
+``htmldate.find_date``.
 
 Heavy weight: the same articles rendered at the live site's weight (100-300 KB: inline CSS, scripts, full
 menu, ad slots, footer; ``fixtures.generator.heavy``) by the generator's own renderer. ms/page of our full

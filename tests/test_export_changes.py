@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from newscrawl.export import ExportError, export_dataset, parse_selection, source
+from newscrawl.export import ExportError, export_dataset, parse_selection, plan, source
 from newscrawl.export.dataset import STATE_FILE
 from newscrawl.items import Article, FeedEntry
 from newscrawl.store import Store
@@ -269,4 +269,19 @@ def test_an_incremental_export_of_many_changes_reads_them_in_batches(
     monkeypatch.setattr(source, "BATCH_ROWS", 7)
     export_dataset(store_path, out, incremental=True)
     assert last_export(out)["articles"]["changed"] == 60
+    same_as_full(store_path, out, tmp_path)
+
+
+def test_a_changed_article_rewrites_only_the_stories_part_that_held_it(
+    store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(plan, "PART_ROWS", 10)
+    out = tmp_path / "dataset"
+    export_dataset(store_path, out)
+    assert len(list(out.glob("stories/part-*.parquet"))) == 6
+    with closing(Store.open(store_path)) as store:
+        store.upsert_article(article(59, title="Story 59, edited"))
+    export_dataset(store_path, out, incremental=True)
+    stories = last_export(out)["stories"]
+    assert (len(stories["rewritten"]), len(stories["written"]), stories["changed"]) == (1, 1, 1)
     same_as_full(store_path, out, tmp_path)

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from newscrawl.export.dataset import Dataset
 
 WRITERS = os.cpu_count() or 1  # threads writing part files
+# Rows per part file at most. A changed row makes its part be written again without it: the stories table,
+# which is not partitioned, would otherwise be one part as large as the dataset. New stories take new ids,
+# so the stories of recent articles sit in the last parts.
+PART_ROWS = 20_000
 _PART = re.compile(r"part-(\d+)\.")
 
 
@@ -158,15 +162,22 @@ class Plan:
         change.new += current.num_rows
         stats, keys = Stats(table, current), key_array(table, current)
         rows = prepared(table, current, self.fmt)
-        for partition, start, length in partitions(table, current):
+        for partition, first, rows_in_partition in partitions(table, current):
             folder = partition_dir(table, partition)
-            number = self.numbers[folder] = self.numbers.get(folder, 0) + 1
-            name = f"{folder}/part-{number - 1}{self.ext}"
-            piece = Part(
-                name, partition, rows.slice(start, length), keys.slice(start, length), stats.of(start, length)
-            )
-            parts.append(piece)
-            change.written.append(name)
+            end = first + rows_in_partition
+            for start in range(first, end, PART_ROWS):
+                length = min(PART_ROWS, end - start)
+                number = self.numbers[folder] = self.numbers.get(folder, 0) + 1
+                name = f"{folder}/part-{number - 1}{self.ext}"
+                part = Part(
+                    name,
+                    partition,
+                    rows.slice(start, length),
+                    keys.slice(start, length),
+                    stats.of(start, length),
+                )
+                parts.append(part)
+                change.written.append(name)
         self._write(table, parts)
 
     def _without(self, table: Table, name: str, keys: list[str], leaving: set[str]) -> Part | None:
