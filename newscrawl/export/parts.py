@@ -130,14 +130,18 @@ class KeyMap:
             held.setdefault(name, set()).add(key)
         return held
 
-    def keys_of(self, names: Iterable[str]) -> dict[str, list[str]]:
+    def keys_of(self, names: Iterable[str]) -> dict[str, pa.Array]:
         """part file -> every key it holds, for the files named."""
         wanted = pa.array(sorted(names), pa.string())
-        rows = self.data.filter(pc.is_in(self.data.column("file").cast(pa.string()), value_set=wanted))
-        held: dict[str, list[str]] = {}
-        for key, name in zip(rows.column("key").to_pylist(), rows.column("file").to_pylist(), strict=True):
-            held.setdefault(name, []).append(key)
-        return held
+        files = self.data.column("file").cast(pa.string())
+        rows = pa.table({"file": files, "key": self.data.column("key")}).filter(
+            pc.is_in(files, value_set=wanted)
+        )
+        grouped = rows.group_by("file", use_threads=False).aggregate([("key", "list")])
+        return {
+            str(name): keys.values
+            for name, keys in zip(grouped.column("file").to_pylist(), grouped.column("key_list"), strict=True)
+        }
 
     def replaced(self, dropped: Sequence[str], added: Mapping[str, tuple[Table, pa.Array]]) -> KeyMap:
         """A new map without the files dropped (rewritten or deleted) and with the keys of the files

@@ -180,21 +180,22 @@ class Plan:
                 change.written.append(name)
         self._write(table, parts)
 
-    def _without(self, table: Table, name: str, keys: list[str], leaving: set[str]) -> Part | None:
+    def _without(self, table: Table, name: str, keys: pa.Array, leaving: set[str]) -> Part | None:
         """An older part again without the keys that leave it (changed or removed); None when none stays
         (the part is then deleted)."""
         self.dropped.append(name)
-        staying = [key for key in keys if key not in leaving]
+        gone = pa.array(sorted(leaving), pa.string())
+        staying = keys.filter(pc.invert(pc.is_in(keys, value_set=gone)))
         partition = self.files.pop(name)["partition"]
-        if not staying:
+        if not len(staying):
             return None
         if self.fmt == "parquet":
             # The staying rows are unchanged since this part was written: read them back from it.
             rows = pq.read_table(self.dataset.root / name, schema=arrow_schema(table))
-            rows = rows.filter(pc.invert(pc.is_in(key_array(table, rows), pa.array(sorted(leaving)))))
+            rows = rows.filter(pc.invert(pc.is_in(key_array(table, rows), value_set=gone)))
             data = rows
         else:  # the text formats are read back from the store, whose staying rows are as written
-            rows = self.source.rows(table, staying)
+            rows = self.source.rows(table, staying.to_pylist())
             data = prepared(table, rows, self.fmt)
         if rows.num_rows != len(staying):
             raise ExportError(

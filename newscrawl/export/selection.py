@@ -123,10 +123,11 @@ def check_categories(connection: sqlite3.Connection, selection: Selection) -> No
         )
 
 
-def where(selection: Selection, *, category_sql: str | None, params: list[Any]) -> str:
+def where(selection: Selection, *, category_sql: str | None, params: list[Any], by_key: bool = False) -> str:
     """The SQL condition of a selection over a table with language and published_at columns; its
-    parameters are appended to params."""
-    clauses = [f"language IN ({', '.join('?' * len(selection.languages))})"]
+    parameters are appended to params. ``by_key``: the query finds its rows by key, and the language
+    must not lead SQLite to the (language, published_at) index instead (a unary + keeps it off)."""
+    clauses = [f"{'+' if by_key else ''}language IN ({', '.join('?' * len(selection.languages))})"]
     params.extend(selection.languages)
     if selection.since is not None:
         clauses.append("substr(published_at, 1, 10) >= ?")

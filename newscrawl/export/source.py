@@ -179,22 +179,22 @@ class Source:
     # -- rows ---------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _articles_where(selection: Selection, params: list[Any]) -> str:
-        return where(selection, category_sql="category_slug IN ({slugs})", params=params)
+    def _articles_where(selection: Selection, params: list[Any], by_key: bool) -> str:
+        return where(selection, category_sql="category_slug IN ({slugs})", params=params, by_key=by_key)
 
     @staticmethod
-    def _feed_where(selection: Selection, params: list[Any]) -> str:
-        condition = where(selection, category_sql=_CARD_CATEGORY_SQL, params=params)
+    def _feed_where(selection: Selection, params: list[Any], by_key: bool) -> str:
+        condition = where(selection, category_sql=_CARD_CATEGORY_SQL, params=params, by_key=by_key)
         if selection.categories:
             params.extend(selection.categories)  # the second {slugs}
         return condition
 
-    def _query(self, table: Table, selection: Selection) -> tuple[str, str, list[Any]]:
+    def _query(self, table: Table, selection: Selection, by_key: bool = False) -> tuple[str, str, list[Any]]:
         sql, conditions = (
             (self._article_sql, self._articles_where) if table is ARTICLES else (_FEED_SQL, self._feed_where)
         )
         params: list[Any] = []
-        return sql, conditions(selection, params), params
+        return sql, conditions(selection, params, by_key), params
 
     def batches(self, table: Table) -> Iterator[pa.Table]:
         """Every selected row of the articles or the feed entries, as raw tables of about ``BATCH_ROWS``
@@ -212,7 +212,7 @@ class Source:
         """The selected rows of a table among ``keys`` as a sorted raw table."""
         if table is STORIES:
             return stories_of(self.rows(ARTICLES, keys))
-        sql, condition, params = self._query(table, self.selection)
+        sql, condition, params = self._query(table, self.selection, by_key=True)
         found: list[Any] = []
         wanted = sorted(keys)
         for start in range(0, len(wanted), _CHUNK):
