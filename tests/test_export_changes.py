@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from newscrawl.export import ExportError, export_dataset, parse_selection, plan, source
+from newscrawl.export import dataset as dataset_module
 from newscrawl.export.dataset import STATE_FILE
 from newscrawl.items import Article, FeedEntry
 from newscrawl.store import Store
@@ -284,4 +285,25 @@ def test_a_changed_article_rewrites_only_the_stories_part_that_held_it(
     export_dataset(store_path, out, incremental=True)
     stories = last_export(out)["stories"]
     assert (len(stories["rewritten"]), len(stories["written"]), stories["changed"]) == (1, 1, 1)
+    same_as_full(store_path, out, tmp_path)
+
+
+def test_the_pending_work_of_a_full_export_can_be_done_twice(
+    store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "dataset"
+    export_dataset(store_path, out)
+    saved = dataset_module._atomic_json
+
+    def lost_when_not_durable(path: Path, data: Any, durable: bool = True) -> None:
+        if durable:  # the state that clears the pending work is lost, as in a crash right after it
+            saved(path, data, durable)
+
+    monkeypatch.setattr(dataset_module, "_atomic_json", lost_when_not_durable)
+    export_dataset(store_path, out)  # a second full export replaces every part
+    monkeypatch.undo()
+    assert json.loads((out / STATE_FILE).read_text(encoding="utf-8"))["pending"]["deletes"]
+    export_dataset(store_path, out, incremental=True)  # finds the pending work and does it again
+    state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
+    assert all((out / name).is_file() for name in state["files"])
     same_as_full(store_path, out, tmp_path)

@@ -41,14 +41,15 @@ KEYS_PREFIX = "_export_keys-"
 KEYS_NUMBER = re.compile(r"_export_keys-(\d+)\.arrow$")
 
 
-def _atomic_json(path: Path, data: Any) -> None:
+def _atomic_json(path: Path, data: Any, durable: bool = True) -> None:
+    """Replace path with data as JSON in one rename; ``durable``: on the disk before the rename."""
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("w", encoding="utf-8") as handle:
-        # Compact and in one write: with indent, json falls back to its pure-Python encoder, slow over 100k
-        # row keys.
+        # Compact and in one write: with indent, json falls back to its pure-Python encoder.
         handle.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-        handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            handle.flush()
+            os.fsync(handle.fileno())
     os.replace(tmp, path)
 
 
@@ -248,7 +249,9 @@ class Dataset:
             if tmp.exists():
                 os.replace(tmp, final)
         del self.state["pending"]
-        _atomic_json(self.state_path, self.state)
+        # Not forced to the disk: should this state be lost, the next export finds the pending work of
+        # the one before, already done, and does it again (each step can be repeated).
+        _atomic_json(self.state_path, self.state, durable=False)
         self._drop_other_keys()
 
     def part_files(self) -> list[tuple[str, str]]:

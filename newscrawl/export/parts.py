@@ -72,8 +72,13 @@ class Stats:
 
     def __init__(self, table: Table, raw: pa.Table) -> None:
         self.table = table
-        self.raw = raw
         self._sums = [np.concatenate(([0], np.cumsum(_filled(raw.column(name))))) for name in table.names]
+        if table is ARTICLES:  # each row's category as a number, for counts per part
+            codes = raw.column("category").combine_chunks().dictionary_encode()
+            self._names = [name or "" for name in codes.dictionary.to_pylist()]
+            indices = pc.fill_null(codes.indices, len(self._names)).to_numpy(zero_copy_only=False)
+            self._names.append("")  # no category
+            self._codes = np.asarray(indices, dtype=np.int64)
 
     def of(self, start: int, length: int) -> dict[str, Any]:
         """Rows, rows with a value per column (in column order) and, for articles, rows per category."""
@@ -83,10 +88,11 @@ class Stats:
             "filled": [int(sums[end] - sums[start]) for sums in self._sums],
         }
         if self.table is ARTICLES:
-            counts = pc.value_counts(self.raw.column("category").slice(start, length).combine_chunks())
-            stats["categories"] = {
-                str(item["values"] or ""): int(item["counts"]) for item in counts.to_pylist()
-            }
+            counts = np.bincount(self._codes[start:end], minlength=len(self._names))
+            categories: dict[str, int] = {}
+            for code in np.flatnonzero(counts):
+                categories[self._names[code]] = categories.get(self._names[code], 0) + int(counts[code])
+            stats["categories"] = categories
         return stats
 
 

@@ -101,7 +101,9 @@ class Plan:
         self.ext = extension(fmt, gzipped)
         self.keymap = keymap
         self.files: dict[str, dict[str, Any]] = dict(old_files)
-        self.numbers = next_parts(old_files)
+        # Numbered after every part the directory has, kept or not: a new part never takes the name of one
+        # this export deletes, so the deletions can be done again after a crash without harm.
+        self.numbers = next_parts(dataset.files())
         self.renames: list[tuple[str, str]] = []
         self.dropped: list[str] = []  # files of the old key map rewritten or deleted
         self.added: dict[str, tuple[Table, pa.Array]] = {}
