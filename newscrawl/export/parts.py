@@ -67,18 +67,50 @@ def _filled(column: pa.ChunkedArray) -> np.ndarray:
     return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
+def filled_count(column: pa.ChunkedArray) -> int:
+    """How many cells of a column hold something (as ``_filled``), without a mask where the null count
+    says it: numbers, booleans and times are filled when not null.
+
+    >>> filled_count(pa.chunked_array([[1, None, 3]])), filled_count(pa.chunked_array([["a", "", None]]))
+    (2, 1)
+    """
+    kind = column.type
+    if pa.types.is_integer(kind) or pa.types.is_boolean(kind) or pa.types.is_timestamp(kind):
+        return len(column) - int(column.null_count)
+    return int(_filled(column).sum())
+
+
 class Stats:
     """Running counts of a sorted raw table, to state each part's statistics in O(1) per column."""
 
     def __init__(self, table: Table, raw: pa.Table) -> None:
         self.table = table
         self._sums = [np.concatenate(([0], np.cumsum(_filled(raw.column(name))))) for name in table.names]
-        if table is ARTICLES:  # each row's category as a number, for counts per part
-            codes = raw.column("category").combine_chunks().dictionary_encode()
-            self._names = [name or "" for name in codes.dictionary.to_pylist()]
-            indices = pc.fill_null(codes.indices, len(self._names)).to_numpy(zero_copy_only=False)
-            self._names.append("")  # no category
-            self._codes = np.asarray(indices, dtype=np.int64)
+        if table is ARTICLES:
+            self._categories(raw)
+
+    def _categories(self, raw: pa.Table) -> None:
+        """Each row's category as a number, for counts per part."""
+        codes = raw.column("category").combine_chunks().dictionary_encode()
+        self._names = [name or "" for name in codes.dictionary.to_pylist()]
+        indices = pc.fill_null(codes.indices, len(self._names)).to_numpy(zero_copy_only=False)
+        self._names.append("")  # no category
+        self._codes = np.asarray(indices, dtype=np.int64)
+
+    @staticmethod
+    def whole(table: Table, raw: pa.Table) -> dict[str, Any]:
+        """The statistics of a whole part, as ``of`` gives them, counted without running sums."""
+        stats: dict[str, Any] = {
+            "rows": raw.num_rows,
+            "filled": [filled_count(raw.column(name)) for name in table.names],
+        }
+        if table is ARTICLES:
+            categories: dict[str, int] = {}
+            for item in pc.value_counts(raw.column("category").combine_chunks()).to_pylist():
+                name = item["values"] or ""
+                categories[name] = categories.get(name, 0) + int(item["counts"])
+            stats["categories"] = categories
+        return stats
 
     def of(self, start: int, length: int) -> dict[str, Any]:
         """Rows, rows with a value per column (in column order) and, for articles, rows per category."""

@@ -205,7 +205,7 @@ class Plan:
                 "run without --incremental to rewrite the dataset"
             )
         where = None if partition is None else (partition[0], partition[1])
-        return Part(name, where, data, key_array(table, rows), Stats(table, rows).of(0, rows.num_rows))
+        return Part(name, where, data, key_array(table, rows), Stats.whole(table, rows))
 
     def _write(self, table: Table, parts: list[Part]) -> None:
         """Hand parts to the writing threads, once the parts handed over before are written: the next
