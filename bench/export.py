@@ -7,7 +7,8 @@ spread over 90 days) through bulk SQL into the schema ``Store`` creates. Then, i
 
 1. the reference: the same article columns read with one SELECT and written by ``pyarrow.parquet`` into a
    single file, with no partitioning, no stories, no state and no card;
-2. a full ``export_dataset`` to Parquet (partitions, stories, state, Data Package, card and chart);
+2. a full ``export_dataset`` to Parquet (partitions, stories, state, Data Package, card and chart), and
+   the peak resident memory of the same export run alone in a child process;
 3. an incremental export after 1% more articles, spread over every day and language of the store (each
    of the 270 partitions gets new rows: the most files an increment of this size can touch);
 4. an incremental export after 1% of the stored articles changed (a corrected title, fetched again),
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -88,6 +90,21 @@ def bare_pyarrow(store: Path, out: Path) -> int:
     return len(rows)
 
 
+def peak_rss(store: Path, tmp: Path) -> float:
+    """MiB: the peak resident memory of a full export run alone in a child process, as its own
+    ``VmHWM`` (``wait4``'s figure would include the pages of this process that the child was forked
+    from)."""
+    code = (
+        "from newscrawl.export import export_dataset\n"
+        f"export_dataset({str(store)!r}, {str(tmp / 'rss')!r})\n"
+        "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return int(result.stdout.split()[-1]) / 1024
+
+
 def timed(label: str, rows: int, seconds: float) -> float:
     rate = rows / seconds
     print(f"{label:<44} {rows:>8} rows {seconds:8.2f} s {rate:>10,.0f} rows/s")
@@ -115,6 +132,7 @@ def main() -> None:
         timed("scrapy export, full (articles + stories)", everything, seconds)
         files = sum(len(change.written) for change in result.changes.values())
         print(f"  {files} part files; export/bare = {full / reference:.2f}x the bare rows/s (articles only)")
+        print(f"  peak RSS of a full export in a process of its own: {peak_rss(store, Path(tmp)):.0f} MiB")
 
         added = max(1, args.articles // 100)
         synthesise(store, args.articles, added)
