@@ -190,6 +190,10 @@ class Dataset:
         plan = Plan(self, source, fmt, gzipped, old_files, keymap)
         try:
             changes = {table.name: plan.table(table, continuing) for table in TABLES}
+            keys = self.state.get("keys") if continuing else None
+            if plan.dropped or plan.added or keys is None:  # while the last parts are written
+                keys = f"{KEYS_PREFIX}{int(self.state.get('keys_generation', 0)) + 1}.arrow"
+                keymap.replaced(plan.dropped, plan.added).write(self.root / keys)
         finally:
             plan.close()
         deletes = sorted(name for name in self.files() if name not in plan.files)
@@ -199,10 +203,6 @@ class Dataset:
             # A full export may move rows between files both ways: every old file goes before a new one
             # comes, so that no row is ever in two files at once (rows are briefly missing instead).
             deletes = sorted(self.files())
-        keys = self.state.get("keys") if continuing else None
-        if plan.dropped or plan.added or keys is None:
-            keys = f"{KEYS_PREFIX}{int(self.state.get('keys_generation', 0)) + 1}.arrow"
-            keymap.replaced(plan.dropped, plan.added).write(self.root / keys)
         history = [*self.state.get("history", []), {"exported_at": exported_at, "incremental": incremental}]
         history[-1]["tables"] = {name: change.summary() for name, change in changes.items()}
         state = {

@@ -109,7 +109,8 @@ class Plan:
         self.added: dict[str, tuple[Table, pa.Array]] = {}
         self.stories: list[pa.Table] = []  # the stories columns of the articles written
         self.pool = ThreadPoolExecutor(max_workers=WRITERS)
-        self.writing: list[tuple[Table, Part, Future[tuple[int, str | None]]]] = []
+        self.writing: list[tuple[str, Future[tuple[int, str | None]]]] = []
+        self.writing_rows = 0
 
     def table(self, table: Table, incremental: bool) -> TableChanges:
         change = TableChanges()
@@ -142,7 +143,6 @@ class Plan:
             change.changed = len(now & previous)
             change.removed = len(previous - now)
             change.new -= change.changed
-        self.collect()
         rows = sum(info["rows"] for name, info in self.files.items() if name.split("/", 1)[0] == table.name)
         change.unchanged = rows - change.new - change.changed
         return change
@@ -208,12 +208,25 @@ class Plan:
         return Part(name, where, data, key_array(table, rows), Stats.whole(table, rows))
 
     def _write(self, table: Table, parts: list[Part]) -> None:
-        """Hand parts to the writing threads, once the parts handed over before are written: the next
-        batch is read while this one is written, and memory holds two batches at most."""
-        self.collect()
+        """Record parts and hand them to the writing threads. The rows in the writers' hands stay under
+        two batches: the next batch is read while this one is written, and a small export's parts are
+        written while the rest of the export goes on."""
+        rows = sum(part.rows.num_rows for part in parts)
+        if self.writing and self.writing_rows + rows > 2 * source.BATCH_ROWS:
+            self.collect()
         for folder in {part.name.rpartition("/")[0] for part in parts}:
             (self.dataset.root / folder).mkdir(parents=True, exist_ok=True)
-        self.writing = [(table, part, self.pool.submit(self._write_part, table, part)) for part in parts]
+        for part in parts:
+            self.files[part.name] = {
+                "partition": None if part.partition is None else list(part.partition),
+                "bytes": None,  # known once written
+                "sha256": None,
+                **part.stats,
+            }
+            self.renames.append((temporary(part.name), part.name))
+            self.added[part.name] = (table, part.keys)
+            self.writing.append((part.name, self.pool.submit(self._write_part, table, part)))
+        self.writing_rows += rows
 
     def _write_part(self, table: Table, part: Part) -> tuple[int, str | None]:
         try:
@@ -224,18 +237,14 @@ class Plan:
             raise ExportError(f"{part.name}: {exc}; delete {self.dataset.root} and export again") from None
 
     def collect(self) -> None:
-        """Wait for the parts being written and record them."""
-        writing, self.writing = self.writing, []
-        for table, part, future in writing:
-            size, sha256 = future.result()
-            self.files[part.name] = {
-                "partition": None if part.partition is None else list(part.partition),
-                "bytes": size,
-                "sha256": sha256,
-                **part.stats,
-            }
-            self.renames.append((temporary(part.name), part.name))
-            self.added[part.name] = (table, part.keys)
+        """Wait for the parts being written; record their sizes and hashes."""
+        writing, self.writing, self.writing_rows = self.writing, [], 0
+        for name, future in writing:
+            self.files[name]["bytes"], self.files[name]["sha256"] = future.result()
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        """Wait for every part (``collect``) and end the writing threads."""
+        try:
+            self.collect()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)

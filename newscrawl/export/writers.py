@@ -162,8 +162,9 @@ def prepared(table: Table, raw: pa.Table, fmt: str) -> pa.Table:
     return parquet_table(table, raw) if fmt == "parquet" else raw
 
 
-# Below this many rows a part is written without dictionary pages, which only pay off with repeats.
-_DICTIONARY_FROM_ROWS = 64
+# Below this many rows a part is written without dictionary pages, which only pay off with repeats, and
+# without column statistics, which let a reader skip a file that is read in a moment anyway.
+_SMALL_PART_ROWS = 64
 
 
 def write_part(table: Table, rows: pa.Table, path: Path, fmt: str, gzipped: bool) -> tuple[int, str | None]:
@@ -173,7 +174,8 @@ def write_part(table: Table, rows: pa.Table, path: Path, fmt: str, gzipped: bool
     wrong. The folder of path must exist."""
     if fmt == "parquet":
         sink = pa.BufferOutputStream()
-        pq.write_table(rows, sink, use_dictionary=rows.num_rows >= _DICTIONARY_FROM_ROWS)
+        large = rows.num_rows >= _SMALL_PART_ROWS
+        pq.write_table(rows, sink, use_dictionary=large, write_statistics=large)
         data = sink.getvalue()
         problem = check_parquet(table, path, rows.num_rows, data)
         if problem is not None:
