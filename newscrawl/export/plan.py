@@ -128,13 +128,8 @@ class Plan:
             changed = self.source.changed(table, self.dataset.state["marks"]) if incremental else set()
             held = self.keymap.holders(table, changed) if changed else {}
             previous = set().union(*held.values()) if held else set()
-            parts = []
-            holding = self.keymap.keys_of(held)
-            for name, leaving in sorted(held.items()):
-                part = self._without(table, name, holding[name], leaving)
-                if part is not None:
-                    parts.append(part)
-                    change.rewritten.append(name)
+            parts = self._without(table, held)
+            change.rewritten += [part.name for part in parts]
             now: set[str] = set()
             for current in self._changed_rows(table, changed):
                 now.update(key_array(table, current).to_pylist())
@@ -182,30 +177,40 @@ class Plan:
                 change.written.append(name)
         self._write(table, parts)
 
-    def _without(self, table: Table, name: str, keys: pa.Array, leaving: set[str]) -> Part | None:
-        """An older part again without the keys that leave it (changed or removed); None when none stays
-        (the part is then deleted)."""
-        self.dropped.append(name)
-        gone = pa.array(sorted(leaving), pa.string())
-        staying = keys.filter(pc.invert(pc.is_in(keys, value_set=gone)))
-        partition = self.files.pop(name)["partition"]
-        if not len(staying):
-            return None
-        if self.fmt == "parquet":
+    def _without(self, table: Table, held: dict[str, set[str]]) -> list[Part]:
+        """The older parts that held keys now leaving them (changed or removed), again without those keys;
+        a part none of whose keys stays is left out (it is then deleted)."""
+        holding = self.keymap.keys_of(held)
+        kept: list[tuple[str, pa.Array, pa.Array, Partition]] = []
+        for name, leaving in sorted(held.items()):
+            self.dropped.append(name)
+            gone = pa.array(sorted(leaving), pa.string())
+            staying = holding[name].filter(pc.invert(pc.is_in(holding[name], value_set=gone)))
+            partition = self.files.pop(name)["partition"]
+            if len(staying):
+                kept.append(
+                    (name, staying, gone, None if partition is None else (partition[0], partition[1]))
+                )
+
+        def read_back(name: str, gone: pa.Array) -> pa.Table:
             # The staying rows are unchanged since this part was written: read them back from it.
             rows = pq.read_table(self.dataset.root / name, schema=arrow_schema(table))
-            rows = rows.filter(pc.invert(pc.is_in(key_array(table, rows), value_set=gone)))
-            data = rows
+            return rows.filter(pc.invert(pc.is_in(key_array(table, rows), value_set=gone)))
+
+        if self.fmt == "parquet":  # read by the writing threads: pyarrow reads without the GIL
+            read = list(self.pool.map(read_back, [k[0] for k in kept], [k[2] for k in kept]))
         else:  # the text formats are read back from the store, whose staying rows are as written
-            rows = self.source.rows(table, staying.to_pylist())
-            data = prepared(table, rows, self.fmt)
-        if rows.num_rows != len(staying):
-            raise ExportError(
-                f"{self.dataset.root / name} does not hold the rows its export state lists; "
-                "run without --incremental to rewrite the dataset"
-            )
-        where = None if partition is None else (partition[0], partition[1])
-        return Part(name, where, data, key_array(table, rows), Stats.whole(table, rows))
+            read = [self.source.rows(table, staying.to_pylist()) for _, staying, _, _ in kept]
+        parts = []
+        for (name, staying, _, partition), rows in zip(kept, read, strict=True):
+            if rows.num_rows != len(staying):
+                raise ExportError(
+                    f"{self.dataset.root / name} does not hold the rows its export state lists; "
+                    "run without --incremental to rewrite the dataset"
+                )
+            data = rows if self.fmt == "parquet" else prepared(table, rows, self.fmt)
+            parts.append(Part(name, partition, data, key_array(table, rows), Stats.whole(table, rows)))
+        return parts
 
     def _write(self, table: Table, parts: list[Part]) -> None:
         """Record parts and hand them to the writing threads. The rows in the writers' hands stay under
