@@ -3,7 +3,8 @@
     .venv/bin/python bench/store.py [--articles 20000] [--known 10000 100000]
 
 1. Articles per second through ``Store.upsert_article`` into a file-backed store (goal: 5,000/s), beside
-   the same rows inserted by one plain ``executemany`` into a bare table in the same run: the reference.
+   the same rows inserted by one plain ``executemany`` into a bare table in the same run: the reference;
+   then cards per second through ``Store.upsert_feed_entry``, new and seen again.
 2. Peak RSS of the dedupe path (``DedupePipeline`` and ``StorePipeline`` through the ledger, over a run of
    items, half of them already stored)
    against a store of 10k and of 100k known articles, each measured in a fresh subprocess with
@@ -29,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 # bench/incremental.py would shadow Twisted's dependency "incremental": drop this directory from the path.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from newscrawl.items import Article  # noqa: E402
+from newscrawl.items import Article, FeedEntry  # noqa: E402
 from newscrawl.store import Store  # noqa: E402
 
 GOAL_PER_SECOND = 5_000
@@ -74,6 +75,34 @@ def fill(path: Path, count: int) -> float:
         store.upsert_article(article)
     store.close()
     return time.perf_counter() - start
+
+
+def cards(path: Path, count: int) -> tuple[float, float]:
+    """Seconds to upsert count new cards into the store at path, then the same cards seen again."""
+    entries = [
+        FeedEntry(
+            url=f"https://report.az/en/finance/card-{n}",
+            language="en",
+            title=f"Headline {n}",
+            published_at="2026-01-29T15:08:00+04:00",
+            category="Finance",
+            listing="feed",
+            listing_url="https://report.az/en/latest-news",
+            position=n % 20,
+            seen_at="2026-01-29T17:00:00+00:00",
+        )
+        for n in range(count)
+    ]
+    timings = []
+    store = Store.open(path)
+    for _ in range(2):
+        start = time.perf_counter()
+        for entry in entries:
+            store.upsert_feed_entry(entry)
+        store.commit()
+        timings.append(time.perf_counter() - start)
+    store.close()
+    return timings[0], timings[1]
 
 
 def reference(path: Path, count: int) -> float:
@@ -214,6 +243,11 @@ def main() -> None:
         )
         print(f"  plain executemany:    {bare_rate:10,.0f} rows/s     (reference, same run)")
         print(f"  store / reference:    {store_rate / bare_rate:10.2f}")
+        new, seen = cards(work / "store.sqlite3", count)
+        print(
+            f"  Store.upsert_feed_entry: {count / new:7,.0f} new cards/s, "
+            f"{count / seen:,.0f} cards/s seen again"
+        )
 
 
 if __name__ == "__main__":

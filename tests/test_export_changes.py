@@ -205,8 +205,7 @@ def test_stores_and_datasets_without_change_logs(store_path: Path, tmp_path: Pat
             connection.execute(f"DROP TRIGGER {name}")
         for name in ("article_changes", "feed_entry_changes"):
             connection.execute(f"DROP TABLE {name}")
-        for name in ("articles_language_published", "feed_entries_language_published"):
-            connection.execute(f"DROP INDEX {name}")
+        connection.execute("DROP INDEX articles_language_published")
         connection.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
         connection.commit()
     out = tmp_path / "dataset"

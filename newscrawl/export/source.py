@@ -7,8 +7,9 @@ Rows come back as *raw* Arrow tables: the exported table's columns in order, typ
 times, which stay the ISO 8601 text the store holds (the Parquet writer makes instants of them; JSON Lines
 and CSV write the text). SQLite builds ``tags`` and ``translations`` as JSON (``json_group_array``,
 ``json_group_object``) and Arrow's JSON reader types them with the rest of the JSON columns, so no Python
-object is made per list. Two more columns, ``_language`` and ``_date``, carry each row's partition; every
-raw table is sorted by partition, then by publication time and key.
+object is made per list. Two more columns, ``_language`` and ``_date``, carry each row's partition. A full
+export reads batches in the order of an index (language, publication time, key), which keeps each
+partition's rows together; rows read by key are sorted by partition, publication time and key.
 
 Incremental exports read the change logs the store keeps (migration 0007: ``article_changes``,
 ``feed_entry_changes``): every write of a row gives its key a new, higher sequence number, and an export
@@ -199,7 +200,8 @@ class Source:
     def batches(self, table: Table) -> Iterator[pa.Table]:
         """Every selected row of the articles or the feed entries, as raw tables of about ``BATCH_ROWS``
         rows each, in export order within each language: the rows of one partition follow each other
-        (an index of migration 0007 gives that order without sorting the table). Memory holds one batch."""
+        (an index of migration 0007 gives the articles that order; SQLite sorts the small rows of the
+        cards). Memory holds one batch."""
         for language in self.selection.languages:
             sql, condition, params = self._query(table, replace(self.selection, languages=(language,)))
             t = "a" if table is ARTICLES else "f"
