@@ -16,8 +16,9 @@ spread over 90 days) through bulk SQL into the schema ``Store`` creates. Then, i
 5. an incremental export after 1% more articles published in the last 3 days, as a nightly export after
    the day's crawls finds them.
 
-Prints rows/s and ratios (goals: the full export at >= 0.5x the bare write, an incremental one after a 1%
-change >= 10x faster than a full one); asserts nothing.
+``--cards K`` gives each article K headline cards (feed, category, home, sidebar), exported and written
+by the reference too. Prints rows/s and ratios (goals: the full export at >= 0.5x the bare write, an
+incremental one after a 1% change >= 10x faster than a full one); asserts nothing.
 """
 
 from __future__ import annotations
@@ -50,11 +51,18 @@ COLUMNS = (
 )
 
 
-def synthesise(path: Path, first: int, count: int, last_days: int = 0) -> None:
+LISTINGS = ("feed", "category:finance", "home", "sidebar")
+CARD_COLUMNS = (
+    "url, listing, language, title, published_at, category, image_url, media, listing_url, position, "
+    "first_seen, last_seen"
+)
+
+
+def synthesise(path: Path, first: int, count: int, last_days: int = 0, cards: int = 0) -> None:
     """Articles first..first+count-1 (one story per three of them) through bulk SQL, published over the
-    90 days, or over the last ``last_days`` of them."""
+    90 days, or over the last ``last_days`` of them; with ``cards`` headline cards each."""
     Store.open(path).close()
-    articles, tags, translations = [], [], []
+    articles, tags, translations, entries = [], [], [], []
     seen = "2026-04-01T00:00:00+00:00"
     for n in range(first, first + count):
         language, story = LANGS[n % 3], n // 3
@@ -70,6 +78,11 @@ def synthesise(path: Path, first: int, count: int, last_days: int = 0) -> None:
              seen, seen, seen, seen)
         )  # fmt: skip
         tags += [(url, 0, "Oil"), (url, 1, WORDS[n % len(WORDS)])]
+        for listing in LISTINGS[:cards]:
+            entries.append(
+                (url, listing, language, title, articles[-1][8], "Finance", articles[-1][13], '["photo"]',
+                 "https://report.az/latest-news/", n % 20, seen, seen)
+            )  # fmt: skip
         for other in LANGS:
             if other != language:
                 translations.append((url, other, f"https://report.az/{other}/finance/story-{n}"))
@@ -78,16 +91,22 @@ def synthesise(path: Path, first: int, count: int, last_days: int = 0) -> None:
         db.executemany(f"INSERT INTO articles ({COLUMNS}) VALUES ({', '.join('?' * 23)})", articles)
         db.executemany("INSERT INTO tags (article_url, position, tag) VALUES (?, ?, ?)", tags)
         db.executemany("INSERT INTO translations (article_url, language, url) VALUES (?, ?, ?)", translations)
+        db.executemany(f"INSERT INTO feed_entries ({CARD_COLUMNS}) VALUES ({', '.join('?' * 12)})", entries)
 
 
 def bare_pyarrow(store: Path, out: Path) -> int:
-    with sqlite3.connect(store) as db:
-        cursor = db.execute(f"SELECT {COLUMNS} FROM articles")
-        names = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
-    table = pa.table({name: [row[i] for row in rows] for i, name in enumerate(names)})
-    pq.write_table(table, out)
-    return len(rows)
+    """The articles, and the cards when there are, each read by one SELECT and written to one file."""
+    written = 0
+    for columns, table_name in ((COLUMNS, "articles"), (CARD_COLUMNS, "feed_entries")):
+        with sqlite3.connect(store) as db:
+            cursor = db.execute(f"SELECT {columns} FROM {table_name}")
+            names = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+        if rows:
+            table = pa.table({name: [row[i] for row in rows] for i, name in enumerate(names)})
+            pq.write_table(table, out.with_name(f"{table_name}-{out.name}"))
+        written += len(rows)
+    return written
 
 
 def peak_rss(store: Path, tmp: Path) -> float:
@@ -114,28 +133,33 @@ def timed(label: str, rows: int, seconds: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument(
+        "--cards", type=int, default=0, choices=range(len(LISTINGS) + 1), help="headline cards per article"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "newscrawl.sqlite3"
         print(f"synthesising {args.articles} articles ...", flush=True)
-        synthesise(store, 0, args.articles)
+        synthesise(store, 0, args.articles, cards=args.cards)
 
         started = time.perf_counter()
         rows = bare_pyarrow(store, Path(tmp) / "bare.parquet")
-        reference = timed("bare pyarrow (SELECT + one write_table)", rows, time.perf_counter() - started)
+        what = "articles + cards" if args.cards else "articles"
+        reference = timed(f"bare pyarrow ({what}: SELECT + write_table)", rows, time.perf_counter() - started)
 
         started = time.perf_counter()
         result = export_dataset(store, Path(tmp) / "dataset")
         seconds = time.perf_counter() - started
-        full = timed("scrapy export, full (articles)", result.rows["articles"], seconds)
+        same = result.rows["articles"] + result.rows["feed_entries"]
+        full = timed(f"scrapy export, full ({what})", same, seconds)
         everything = sum(result.rows.values())
-        timed("scrapy export, full (articles + stories)", everything, seconds)
+        timed(f"scrapy export, full ({what} + stories)", everything, seconds)
         files = sum(len(change.written) for change in result.changes.values())
-        print(f"  {files} part files; export/bare = {full / reference:.2f}x the bare rows/s (articles only)")
+        print(f"  {files} part files; export/bare = {full / reference:.2f}x the bare rows/s ({what})")
         print(f"  peak RSS of a full export in a process of its own: {peak_rss(store, Path(tmp)):.0f} MiB")
 
         added = max(1, args.articles // 100)
-        synthesise(store, args.articles, added)
+        synthesise(store, args.articles, added, cards=args.cards)
         started = time.perf_counter()
         result = export_dataset(store, Path(tmp) / "dataset", incremental=True)
         nightly = time.perf_counter() - started
@@ -160,7 +184,7 @@ def main() -> None:
             f"{seconds / corrected:.1f}x faster than the full export"
         )
 
-        synthesise(store, args.articles + added, added, last_days=3)
+        synthesise(store, args.articles + added, added, last_days=3, cards=args.cards)
         started = time.perf_counter()
         result = export_dataset(store, Path(tmp) / "dataset", incremental=True)
         recent = time.perf_counter() - started

@@ -216,18 +216,16 @@ class Source:
             return stories_of(self.rows(ARTICLES, keys))
         sql, condition, params = self._query(table, self.selection, by_key=True)
         found: list[Any] = []
-        wanted = sorted(keys)
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            if table is ARTICLES:
-                marks, values = ", ".join("?" * len(chunk)), chunk
-                match = f"a.url IN ({marks})"
-            else:
-                pairs = [key.split(" ", 1) for key in chunk]
-                marks = ", ".join("(?, ?)" for _ in pairs)
-                values = [part for pair in pairs for part in pair]
-                match = f"(f.url, f.listing) IN (VALUES {marks})"
-            found += self.connection.execute(f"{sql} WHERE {match} AND {condition}", [*values, *params])
+        wanted = set(keys)
+        # Cards are found by URL (SQLite would scan the table for a list of (url, listing) pairs), then
+        # kept when their listing is one of the keys.
+        urls = sorted(wanted) if table is ARTICLES else sorted({key.split(" ", 1)[0] for key in wanted})
+        alias = "a" if table is ARTICLES else "f"
+        for start in range(0, len(urls), _CHUNK):
+            chunk = urls[start : start + _CHUNK]
+            match = f"{alias}.url IN ({', '.join('?' * len(chunk))})"
+            rows = self.connection.execute(f"{sql} WHERE {match} AND {condition}", [*chunk, *params])
+            found += rows if table is ARTICLES else (r for r in rows if f"{r[0]} {r[1]}" in wanted)
         return _raw(table, found)
 
     def changed(self, table: Table, since: dict[str, int]) -> set[str]:
