@@ -111,22 +111,24 @@ def export_dataset(
         ) from None
     finally:
         connection.close()
+    found = card.facts(dataset.files())
     try:
-        _describe(dataset, extras, str(store), {**_default_settings(), **(settings or {})})
+        _describe(dataset, found, extras, str(store), {**_default_settings(), **(settings or {})})
     except OSError as exc:
         raise ExportError(
             f"writing {output} failed ({exc.strerror or exc}); free some space or choose another directory"
         ) from None
-    counted = card.facts(dataset.files()).rows
-    rows = {table.name: counted[table.name] for table in TABLES}
+    rows = {table.name: found.rows[table.name] for table in TABLES}
     return ExportResult(root=dataset.root, rows=rows, changes=changes)
 
 
-def _describe(dataset: Dataset, extras: Extras, source: str, settings: Mapping[str, Any]) -> None:
-    """Write the schemas, datapackage.json, README.md and overview.svg of the dataset as it now is."""
+def _describe(
+    dataset: Dataset, found: card.Facts, extras: Extras, source: str, settings: Mapping[str, Any]
+) -> None:
+    """Write the schemas, datapackage.json, README.md and overview.svg of the dataset as it now is
+    (``found``: its counts, ``card.facts``)."""
     root = dataset.root
     state = dataset.state
-    found = card.facts(dataset.files())
     first, last = card.date_range(found.per_day)
     span = f"{first} to {last}" if first else "no articles"
     title = "report.az news articles in Azerbaijani, English and Russian"
@@ -145,7 +147,7 @@ def _describe(dataset: Dataset, extras: Extras, source: str, settings: Mapping[s
         homepage=settings.get("NEWSCRAWL_PROJECT_URL") or None,
     )
     atomic_write(root / "datapackage.json", json.dumps(descriptor, ensure_ascii=False, indent=1).encode())
-    text = card.render(extras, state=state, source=source, settings=settings)
+    text = card.render(found, extras, state=state, source=source, settings=settings)
     atomic_write(root / "README.md", text.encode("utf-8"))
     atomic_write(root / "overview.svg", chart.overview_svg(found.per_day, f"{title}, {span}"))
     (root / "overview.png").unlink(missing_ok=True)  # drawn by exports before 2026-12

@@ -151,13 +151,14 @@ def load_snippets(fmt: str, gzipped: bool) -> tuple[str, str]:
 
 
 def render(
+    found: Facts,
     extras: Extras,
     *,
     state: Mapping[str, Any],
     source: str,
     settings: Mapping[str, Any],
 ) -> str:
-    found = facts(state["files"])
+    """The card of the dataset whose state is ``state`` and counts ``found`` (``facts`` of its files)."""
     counts, files = found.rows, found.parts
     fmt, gzipped = state["format"], bool(state.get("gzip"))
     first, last = date_range(found.per_day)
